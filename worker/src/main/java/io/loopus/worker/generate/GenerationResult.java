@@ -1,0 +1,11 @@
+package io.loopus.worker.generate;
+
+/**
+ * What one generation produced.
+ *
+ * @param promptIds    the encoded prompt (with BOS)
+ * @param ids          the new tokens, stop token excluded
+ * @param finishReason "stop" (a stop token), or "length" (max_new_tokens or the context)
+ * @param seconds      wall time of the whole generation, prefill included
+ */
+public record GenerationResult(int[] promptIds, int[] ids, String finishReason, double seconds) {}

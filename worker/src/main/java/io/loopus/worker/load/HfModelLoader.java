@@ -1,0 +1,153 @@
+package io.loopus.worker.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import io.loopus.worker.model.LayerWeights;
+import io.loopus.worker.model.LlamaConfig;
+import io.loopus.worker.model.LlamaModel;
+import io.loopus.worker.model.LlamaWeights;
+import io.loopus.worker.tensor.Backend;
+import io.loopus.worker.tensor.Matrix;
+import io.loopus.worker.tokenizer.Llama2cTokenizer;
+import io.loopus.worker.tokenizer.Tokenizer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads a Hugging Face Llama-family directory: {@code config.json}, {@code generation_config.json},
+ * {@code model.safetensors} or a sharded {@code model.safetensors.index.json}, and the tokenizer.
+ */
+public final class HfModelLoader {
+    private HfModelLoader() {}
+
+    public static LoadedModel load(Path dir, Path tokenizer, Backend backend) {
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new ModelFormatException(dir, "not a model directory: no config.json");
+        }
+        JsonNode c = HfConfig.readJson(configFile);
+        Path genFile = dir.resolve("generation_config.json");
+        JsonNode gen = Files.isRegularFile(genFile) ? HfConfig.readJson(genFile) : MissingNode.getInstance();
+        LlamaConfig config = HfConfig.parse(configFile, c, gen);
+        LlamaWeights weights;
+        List<SafetensorsFile> files = openShards(dir);
+        try {
+            weights = readWeights(config, tensorIndex(files));
+        } finally {
+            files.forEach(SafetensorsFile::close);
+        }
+        Path tokPath = tokenizer != null ? tokenizer : findTokenizer(dir);
+        Tokenizer tok = tokPath.getFileName().toString().endsWith(".json")
+                ? HfTokenizer.load(tokPath, config.bosId())
+                : Llama2cTokenizer.load(tokPath, config.vocabSize());
+        if (tok.vocabSize() > config.vocabSize()) {
+            throw new ModelFormatException(tokPath, "tokenizer has " + tok.vocabSize() + " tokens but the model only "
+                    + config.vocabSize());
+        }
+        return new LoadedModel(new LlamaModel(config, weights, backend), tok, dir, tokPath, "huggingface " + config.architecture());
+    }
+
+    private static Path findTokenizer(Path dir) {
+        for (String name : new String[] {"tokenizer.json", "tokenizer.bin"}) {
+            Path p = dir.resolve(name);
+            if (Files.isRegularFile(p)) return p;
+        }
+        throw new ModelFormatException(dir, "no tokenizer given (--tokenizer) and no tokenizer.json in the model directory");
+    }
+
+    static List<SafetensorsFile> openShards(Path dir) {
+        Path single = dir.resolve("model.safetensors");
+        Path index = dir.resolve("model.safetensors.index.json");
+        List<SafetensorsFile> files = new ArrayList<>();
+        if (Files.isRegularFile(single)) {
+            files.add(SafetensorsFile.open(single));
+            return files;
+        }
+        if (!Files.isRegularFile(index)) {
+            throw new ModelFormatException(dir, "no model.safetensors or model.safetensors.index.json");
+        }
+        JsonNode map = HfConfig.readJson(index).path("weight_map");
+        if (!map.isObject()) throw new ModelFormatException(index, "no \"weight_map\" object");
+        Map<String, SafetensorsFile> byName = new HashMap<>();
+        try {
+            for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String shard = e.getValue().asText();
+                if (!byName.containsKey(shard)) {
+                    Path p = dir.resolve(shard);
+                    if (!Files.isRegularFile(p)) {
+                        throw new ModelFormatException(index, "shard " + shard + " (for " + e.getKey() + ") is missing");
+                    }
+                    SafetensorsFile f = SafetensorsFile.open(p);
+                    byName.put(shard, f);
+                    files.add(f);
+                }
+                if (!byName.get(shard).has(e.getKey())) {
+                    throw new ModelFormatException(dir.resolve(shard), "missing tensor " + e.getKey()
+                            + " that the index places there");
+                }
+            }
+        } catch (RuntimeException e) {
+            files.forEach(SafetensorsFile::close);
+            throw e;
+        }
+        return files;
+    }
+
+    /** Which file holds each tensor name. */
+    private static Map<String, SafetensorsFile> tensorIndex(List<SafetensorsFile> files) {
+        Map<String, SafetensorsFile> index = new HashMap<>();
+        for (SafetensorsFile f : files) for (String name : f.entries().keySet()) index.put(name, f);
+        return index;
+    }
+
+    private static LlamaWeights readWeights(LlamaConfig c, Map<String, SafetensorsFile> index) {
+        Tensors t = new Tensors(index, index.values().iterator().next());
+        int dim = c.dim(), hid = c.hiddenDim();
+        Matrix emb = t.matrix("model.embed_tokens.weight", c.vocabSize(), dim);
+        LayerWeights[] layers = new LayerWeights[c.layers()];
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "model.layers." + l + ".";
+            boolean bias = c.qkvBias();
+            layers[l] = new LayerWeights(
+                    t.vector(p + "input_layernorm.weight", dim),
+                    t.matrix(p + "self_attn.q_proj.weight", c.qDim(), dim),
+                    t.matrix(p + "self_attn.k_proj.weight", c.kvDim(), dim),
+                    t.matrix(p + "self_attn.v_proj.weight", c.kvDim(), dim),
+                    t.matrix(p + "self_attn.o_proj.weight", dim, c.qDim()),
+                    bias ? t.vector(p + "self_attn.q_proj.bias", c.qDim()) : null,
+                    bias ? t.vector(p + "self_attn.k_proj.bias", c.kvDim()) : null,
+                    bias ? t.vector(p + "self_attn.v_proj.bias", c.kvDim()) : null,
+                    c.qkNorm() ? t.vector(p + "self_attn.q_norm.weight", c.headDim()) : null,
+                    c.qkNorm() ? t.vector(p + "self_attn.k_norm.weight", c.headDim()) : null,
+                    t.vector(p + "post_attention_layernorm.weight", dim),
+                    t.matrix(p + "mlp.gate_proj.weight", hid, dim),
+                    t.matrix(p + "mlp.down_proj.weight", dim, hid),
+                    t.matrix(p + "mlp.up_proj.weight", hid, dim));
+        }
+        float[] norm = t.vector("model.norm.weight", dim);
+        Matrix head = c.tiedEmbeddings() ? emb : t.matrix("lm_head.weight", c.vocabSize(), dim);
+        return new LlamaWeights(emb, layers, norm, head);
+    }
+
+    /** Tensor lookup across shards; a missing name is reported against the first file. */
+    private record Tensors(Map<String, SafetensorsFile> index, SafetensorsFile first) {
+        SafetensorsFile file(String name) {
+            return index.getOrDefault(name, first);
+        }
+
+        Matrix matrix(String name, int rows, int cols) {
+            return file(name).matrix(name, rows, cols);
+        }
+
+        float[] vector(String name, int n) {
+            return file(name).vector(name, n);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.loopus.worker.model;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Keys and values of many sequences in fixed-size blocks (vLLM-style paging): a sequence owns a
+ * table of blocks, grows block by block, and returns its blocks to the pool the moment it is freed.
+ */
+public final class PagedKvCache {
+    public static final int DEFAULT_BLOCK_SIZE = 16;
+
+    private final int layers;
+    private final int kvDim;
+    private final int blockSize;
+    private final int numBlocks;
+    private final float[][] keys;
+    private final float[][] values;
+    private final int[] freeBlocks;
+    private int freeCount;
+    private final Map<Integer, Sequence> sequences = new HashMap<>();
+    private int nextId;
+
+    private static final class Sequence {
+        int[] blocks = new int[4];
+        int blockCount;
+        int length;
+    }
+
+    public PagedKvCache(LlamaConfig config, int capacityTokens) {
+        this(config.layers(), config.kvDim(), DEFAULT_BLOCK_SIZE, capacityTokens);
+    }
+
+    public PagedKvCache(int layers, int kvDim, int blockSize, int capacityTokens) {
+        this.layers = layers;
+        this.kvDim = kvDim;
+        this.blockSize = blockSize;
+        this.numBlocks = Math.max(1, (capacityTokens + blockSize - 1) / blockSize);
+        long perLayer = (long) numBlocks * blockSize * kvDim;
+        if (perLayer > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("KV cache of " + capacityTokens + " tokens is too large for one layer array");
+        }
+        this.keys = new float[layers][(int) perLayer];
+        this.values = new float[layers][(int) perLayer];
+        this.freeBlocks = new int[numBlocks];
+        for (int i = 0; i < numBlocks; i++) freeBlocks[i] = numBlocks - 1 - i;
+        this.freeCount = numBlocks;
+    }
+
+    public static long bytesPerToken(LlamaConfig config) {
+        return 2L * config.layers() * config.kvDim() * Float.BYTES;
+    }
+
+    public int capacityTokens() { return numBlocks * blockSize; }
+
+    public int freeTokens() { return freeCount * blockSize; }
+
+    public int kvDim() { return kvDim; }
+
+    public float[] keys(int layer) { return keys[layer]; }
+
+    public float[] values(int layer) { return values[layer]; }
+
+    /** Starts an empty sequence and returns its id. */
+    public synchronized int newSequence() {
+        int id = nextId++;
+        sequences.put(id, new Sequence());
+        return id;
+    }
+
+    /** Returns the sequence's blocks to the pool. Unknown ids are ignored. */
+    public synchronized void free(int seq) {
+        Sequence s = sequences.remove(seq);
+        if (s == null) return;
+        for (int i = 0; i < s.blockCount; i++) freeBlocks[freeCount++] = s.blocks[i];
+    }
+
+    public synchronized int length(int seq) { return sequence(seq).length; }
+
+    /** Blocks a sequence of {@code tokens} tokens would need beyond those it has. */
+    public synchronized int blocksNeeded(int seq, int tokens) {
+        Sequence s = sequence(seq);
+        return Math.max(0, (tokens + blockSize - 1) / blockSize - s.blockCount);
+    }
+
+    /** Makes room for positions [0, length) and records the new length. */
+    public synchronized void grow(int seq, int length) {
+        Sequence s = sequence(seq);
+        int need = (length + blockSize - 1) / blockSize;
+        if (need - s.blockCount > freeCount) {
+            throw new KvCacheFullException("KV cache full: sequence needs " + length + " tokens, "
+                    + freeTokens() + " of " + capacityTokens() + " free");
+        }
+        if (need > s.blocks.length) s.blocks = Arrays.copyOf(s.blocks, Math.max(need, 2 * s.blocks.length));
+        while (s.blockCount < need) s.blocks[s.blockCount++] = freeBlocks[--freeCount];
+        s.length = Math.max(s.length, length);
+    }
+
+    /** The block table of a sequence (valid until the sequence grows or is freed). */
+    public synchronized int[] blockTable(int seq) { return sequence(seq).blocks; }
+
+    /** Offset of (position, channel 0) in a layer array, given the sequence's block table. */
+    public int offset(int[] blockTable, int pos) {
+        return (blockTable[pos / blockSize] * blockSize + pos % blockSize) * kvDim;
+    }
+
+    public int layers() { return layers; }
+
+    private Sequence sequence(int seq) {
+        Sequence s = sequences.get(seq);
+        if (s == null) throw new IllegalArgumentException("unknown KV cache sequence " + seq);
+        return s;
+    }
+
+    /** Raised when admitting more tokens would overflow the cache. */
+    public static final class KvCacheFullException extends RuntimeException {
+        public KvCacheFullException(String message) { super(message); }
+    }
+}

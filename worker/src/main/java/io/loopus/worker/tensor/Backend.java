@@ -1,0 +1,51 @@
+package io.loopus.worker.tensor;
+
+import io.loopus.worker.model.PagedKvCache;
+import io.loopus.worker.model.RopeTable;
+
+/**
+ * A device: it allocates activations and runs the few ops a Llama block needs, each over the
+ * first {@code n} rows (tokens) of its tensors. The CPU backend is the reference for all others.
+ */
+public interface Backend {
+    String name();
+
+    Tensor allocate(int rows, int cols);
+
+    /** out[t] = table row tokens[t]. */
+    void embed(Matrix table, int[] tokens, int n, Tensor out);
+
+    /** out[t] = W x[t] (x: n x w.cols, out: n x w.rows). */
+    void matmul(Tensor x, int n, Matrix w, Tensor out);
+
+    /** x[t] += bias. */
+    void addBias(Tensor x, int n, float[] bias);
+
+    /** out[t] = weight * x[t] / rms(x[t]); groups of weight.length columns are normalised separately. */
+    void rmsNorm(Tensor x, int n, float[] weight, float eps, Tensor out);
+
+    /** Rotates every head of x[t] by position positions[t]. */
+    void rope(Tensor x, int n, int[] positions, RopeTable table);
+
+    /** Writes k[t], v[t] into the cache at (sequence of row t, positions[t]). */
+    void storeKv(Tensor k, Tensor v, int n, int[][] blockTables, int[] positions, PagedKvCache cache, int layer);
+
+    /**
+     * Causal attention with grouped-query heads: row t attends to cache positions 0..positions[t]
+     * of its own sequence.
+     */
+    void attention(Tensor q, int n, int heads, int kvHeads, int headDim, int[][] blockTables, int[] positions,
+                   PagedKvCache cache, int layer, Tensor out);
+
+    /** gate[t] = silu(gate[t]) * up[t]. */
+    void siluMul(Tensor gate, Tensor up, int n);
+
+    /** x[t] += y[t]. */
+    void add(Tensor x, Tensor y, int n);
+
+    /** dst[i] = src[rows[i]] for i < count. */
+    void gatherRows(Tensor src, int[] rows, int count, Tensor dst);
+
+    /** Copies one row to host memory. */
+    void read(Tensor t, int row, float[] dst);
+}

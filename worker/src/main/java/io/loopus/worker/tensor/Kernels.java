@@ -1,0 +1,151 @@
+package io.loopus.worker.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API inner loops shared by every weight type.
+ *
+ * <p>Every dot product here accumulates in the same order: one vector accumulator per (row, token)
+ * pair over full vectors, a lane reduction, then the scalar tail. The single-token and the blocked
+ * multi-token kernels therefore give bit-identical results, so a sequence decodes to the same
+ * tokens alone or inside any batch.
+ */
+public final class Kernels {
+    private Kernels() {}
+
+    public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Short> S =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    public static final int LANES = F.length();
+
+    /** Canonical dot product of a[ao..ao+n) and b[bo..bo+n). */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += LANES) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
+    }
+
+    /** bf16 lanes to float lanes: the bits shifted into the high half. */
+    static FloatVector bf16Vector(short[] w, int off) {
+        IntVector bits = (IntVector) ShortVector.fromArray(S, w, off).convertShape(VectorOperators.S2I, I, 0);
+        return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** IEEE half lanes to float lanes (exact, incl. subnormals, infinities and NaN). */
+    static FloatVector f16Vector(short[] w, int off) {
+        IntVector h = (IntVector) ShortVector.fromArray(S, w, off).convertShape(VectorOperators.S2I, I, 0);
+        IntVector abs = h.and(0x7fff);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector magnitude = abs.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        IntVector infNan = abs.lanewise(VectorOperators.LSHL, 13).or(0x7f800000);
+        IntVector bits = magnitude.blend(infNan, abs.compare(VectorOperators.GE, 0x7c00));
+        return bits.or(sign).reinterpretAsFloats();
+    }
+
+    public static float dotBf16(short[] w, int wo, float[] x, int xo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += LANES) {
+            acc = bf16Vector(w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) sum += HalfFloats.bf16ToFloat(w[wo + i]) * x[xo + i];
+        return sum;
+    }
+
+    public static float dotF16(short[] w, int wo, float[] x, int xo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += LANES) {
+            acc = f16Vector(w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) sum += HalfFloats.f16ToFloat(w[wo + i]) * x[xo + i];
+        return sum;
+    }
+
+    public static void bf16ToFloat(short[] w, int wo, float[] dst, int dstOff, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += LANES) bf16Vector(w, wo + i).intoArray(dst, dstOff + i);
+        for (int i = bound; i < n; i++) dst[dstOff + i] = HalfFloats.bf16ToFloat(w[wo + i]);
+    }
+
+    public static void f16ToFloat(short[] w, int wo, float[] dst, int dstOff, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += LANES) f16Vector(w, wo + i).intoArray(dst, dstOff + i);
+        for (int i = bound; i < n; i++) dst[dstOff + i] = HalfFloats.f16ToFloat(w[wo + i]);
+    }
+
+    /**
+     * out[t*outStride + j] = dot(w row j, x row t) for 4 weight rows (given by offsets into w)
+     * and tokens t in [t0, t1). Register-blocked 4 rows x 4 tokens; same order as {@link #dot}.
+     */
+    public static void dot4Rows(float[] w, int r0, int r1, int r2, int r3, int n,
+                                float[] x, int xStride, int t0, int t1,
+                                float[] out, int outStride, int j) {
+        int bound = F.loopBound(n);
+        int t = t0;
+        for (; t + 4 <= t1; t += 4) {
+            int xa = t * xStride, xb = xa + xStride, xc = xb + xStride, xd = xc + xStride;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+            FloatVector d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+            for (int i = 0; i < bound; i += LANES) {
+                FloatVector w0 = FloatVector.fromArray(F, w, r0 + i);
+                FloatVector w1 = FloatVector.fromArray(F, w, r1 + i);
+                FloatVector w2 = FloatVector.fromArray(F, w, r2 + i);
+                FloatVector w3 = FloatVector.fromArray(F, w, r3 + i);
+                FloatVector v = FloatVector.fromArray(F, x, xa + i);
+                a0 = w0.fma(v, a0); a1 = w1.fma(v, a1); a2 = w2.fma(v, a2); a3 = w3.fma(v, a3);
+                v = FloatVector.fromArray(F, x, xb + i);
+                b0 = w0.fma(v, b0); b1 = w1.fma(v, b1); b2 = w2.fma(v, b2); b3 = w3.fma(v, b3);
+                v = FloatVector.fromArray(F, x, xc + i);
+                c0 = w0.fma(v, c0); c1 = w1.fma(v, c1); c2 = w2.fma(v, c2); c3 = w3.fma(v, c3);
+                v = FloatVector.fromArray(F, x, xd + i);
+                d0 = w0.fma(v, d0); d1 = w1.fma(v, d1); d2 = w2.fma(v, d2); d3 = w3.fma(v, d3);
+            }
+            store4(out, t * outStride + j, a0, a1, a2, a3, w, r0, r1, r2, r3, x, xa, bound, n);
+            store4(out, (t + 1) * outStride + j, b0, b1, b2, b3, w, r0, r1, r2, r3, x, xb, bound, n);
+            store4(out, (t + 2) * outStride + j, c0, c1, c2, c3, w, r0, r1, r2, r3, x, xc, bound, n);
+            store4(out, (t + 3) * outStride + j, d0, d1, d2, d3, w, r0, r1, r2, r3, x, xd, bound, n);
+        }
+        for (; t < t1; t++) {
+            int xo = t * xStride;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < bound; i += LANES) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + i);
+                a0 = FloatVector.fromArray(F, w, r0 + i).fma(v, a0);
+                a1 = FloatVector.fromArray(F, w, r1 + i).fma(v, a1);
+                a2 = FloatVector.fromArray(F, w, r2 + i).fma(v, a2);
+                a3 = FloatVector.fromArray(F, w, r3 + i).fma(v, a3);
+            }
+            store4(out, t * outStride + j, a0, a1, a2, a3, w, r0, r1, r2, r3, x, xo, bound, n);
+        }
+    }
+
+    private static void store4(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
+                               float[] w, int r0, int r1, int r2, int r3, float[] x, int xo, int bound, int n) {
+        out[o] = finish(a0, w, r0, x, xo, bound, n);
+        out[o + 1] = finish(a1, w, r1, x, xo, bound, n);
+        out[o + 2] = finish(a2, w, r2, x, xo, bound, n);
+        out[o + 3] = finish(a3, w, r3, x, xo, bound, n);
+    }
+
+    private static float finish(FloatVector acc, float[] w, int wo, float[] x, int xo, int bound, int n) {
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) sum += w[wo + i] * x[xo + i];
+        return sum;
+    }
+}

@@ -1,0 +1,154 @@
+package io.loopus.worker.tokenizer;
+
+import io.loopus.worker.load.ModelFormatException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * llama2.c's {@code tokenizer.bin}: pieces with sentencepiece scores, encoded by repeatedly
+ * merging the adjacent pair whose merged piece scores highest, with byte fallback.
+ * Pieces are kept as ISO-8859-1 strings so that every operation works on their exact bytes.
+ */
+public final class Llama2cTokenizer implements Tokenizer {
+    private static final int BYTE_FALLBACK_OFFSET = 3;
+
+    private final String[] pieces;
+    private final float[] scores;
+    private final Map<String, Integer> ids;
+    private final int maxTokenLength;
+
+    public Llama2cTokenizer(String[] pieces, float[] scores, int maxTokenLength) {
+        this.pieces = pieces;
+        this.scores = scores;
+        this.maxTokenLength = maxTokenLength;
+        this.ids = new HashMap<>(2 * pieces.length);
+        for (int i = pieces.length - 1; i >= 0; i--) ids.put(pieces[i], i); // first occurrence wins
+    }
+
+    /** Reads a tokenizer.bin; {@code vocabSize} comes from the model, or -1 to read to the end. */
+    public static Llama2cTokenizer load(Path file, int vocabSize) {
+        byte[] all;
+        try {
+            all = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
+        }
+        ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.remaining() < 4) throw new ModelFormatException(file, "truncated: no max_token_length header");
+        int maxLen = b.getInt();
+        if (maxLen <= 0 || maxLen > 4096) {
+            throw new ModelFormatException(file, "not a llama2.c tokenizer.bin (max_token_length " + maxLen + ")");
+        }
+        java.util.List<String> pieces = new java.util.ArrayList<>();
+        java.util.List<Float> scores = new java.util.ArrayList<>();
+        while (vocabSize < 0 ? b.hasRemaining() : pieces.size() < vocabSize) {
+            int i = pieces.size();
+            if (b.remaining() < 8) {
+                throw new ModelFormatException(file, "truncated at token " + i + (vocabSize > 0 ? " of " + vocabSize : ""));
+            }
+            float score = b.getFloat();
+            int len = b.getInt();
+            if (len < 0 || len > b.remaining()) {
+                throw new ModelFormatException(file, "token " + i + " has length " + len + " with " + b.remaining() + " bytes left");
+            }
+            byte[] piece = new byte[len];
+            b.get(piece);
+            pieces.add(new String(piece, StandardCharsets.ISO_8859_1));
+            scores.add(score);
+        }
+        if (vocabSize > 0 && b.hasRemaining()) {
+            throw new ModelFormatException(file, b.remaining() + " bytes left after the " + vocabSize
+                    + " tokens the model expects: tokenizer and model do not match");
+        }
+        float[] s = new float[scores.size()];
+        for (int i = 0; i < s.length; i++) s[i] = scores.get(i);
+        return new Llama2cTokenizer(pieces.toArray(String[]::new), s, maxLen);
+    }
+
+    @Override public int vocabSize() { return pieces.length; }
+
+    @Override public int bosId() { return 1; }
+
+    /** The piece's bytes, as stored (ISO-8859-1 string). */
+    public String piece(int id) { return pieces[id]; }
+
+    public float score(int id) { return scores[id]; }
+
+    public int maxTokenLength() { return maxTokenLength; }
+
+    @Override public int[] encode(String text, boolean addBos) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        int[] tokens = new int[utf8.length + 3];
+        int n = 0;
+        if (addBos) tokens[n++] = 1;
+        if (utf8.length > 0) {
+            Integer space = ids.get(" ");
+            if (space != null) tokens[n++] = space; // the "dummy prefix"
+        }
+        int i = 0;
+        while (i < utf8.length) {
+            int len = utf8Length(utf8[i]);
+            if (i + len > utf8.length) len = utf8.length - i;
+            Integer id = ids.get(new String(utf8, i, len, StandardCharsets.ISO_8859_1));
+            if (id != null) {
+                tokens[n++] = id;
+            } else {
+                for (int k = 0; k < len; k++) tokens[n++] = (utf8[i + k] & 0xff) + BYTE_FALLBACK_OFFSET;
+            }
+            i += len;
+        }
+        int start = addBos ? 1 : 0;
+        while (true) { // merge the best-scoring adjacent pair until none merges
+            float best = Float.NEGATIVE_INFINITY;
+            int bestId = -1, bestIdx = -1;
+            for (int k = start; k < n - 1; k++) {
+                Integer id = ids.get(pieces[tokens[k]] + pieces[tokens[k + 1]]);
+                if (id != null && scores[id] > best) {
+                    best = scores[id];
+                    bestId = id;
+                    bestIdx = k;
+                }
+            }
+            if (bestIdx < 0) break;
+            tokens[bestIdx] = bestId;
+            System.arraycopy(tokens, bestIdx + 2, tokens, bestIdx + 1, n - bestIdx - 2);
+            n--;
+        }
+        return java.util.Arrays.copyOf(tokens, n);
+    }
+
+    private static int utf8Length(byte lead) {
+        int c = lead & 0xff;
+        if (c >= 0xf0) return 4;
+        if (c >= 0xe0) return 3;
+        if (c >= 0xc0) return 2;
+        return 1;
+    }
+
+    @Override public byte[] pieceBytes(int prev, int token) {
+        if (token < 0 || token >= pieces.length) throw new IllegalArgumentException("token id " + token + " outside the vocabulary");
+        String p = pieces[token];
+        int byteValue = byteFallback(p);
+        if (byteValue >= 0) return new byte[] {(byte) byteValue};
+        if (token == bosId() || token == 2) return new byte[0];
+        if (prev == bosId() && p.startsWith(" ")) p = p.substring(1);
+        return p.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** The byte a piece "<0xNN>" stands for, or -1. */
+    static int byteFallback(String p) {
+        if (p.length() != 6 || !p.startsWith("<0x") || p.charAt(5) != '>') return -1;
+        try {
+            return Integer.parseInt(p.substring(3, 5), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}
