@@ -78,7 +78,7 @@ public final class Parallel {
 
     private static void workerLoop(int chunk) {
         int slot = chunk - 1;
-        int seen = tickets.get(slot);
+        int seen = 0; // tickets start at 0; reading it here could miss a job dispatched before this thread ran
         while (true) {
             int spins = 0;
             int t;
