@@ -1,0 +1,34 @@
+package io.loopus.server.cli;
+
+import io.loopus.worker.load.HfExporter;
+import io.loopus.worker.load.LoadedModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** Writes a model in another format; today a Hugging Face Llama directory. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Write a model (e.g. a llama2.c .bin) as a Hugging Face Llama directory.")
+public final class ExportCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+
+    @Option(names = "--format", required = true, paramLabel = "FORMAT", description = "output format: hf")
+    String format;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "the directory to create (must not exist, or be empty)")
+    Path out;
+
+    @Override public Integer call() {
+        if (!format.equals("hf")) {
+            throw new IllegalArgumentException("--format " + format + " is not supported (supported: hf)");
+        }
+        LoadedModel loaded = modelOptions.load();
+        HfExporter.export(loaded, out);
+        System.err.println("wrote " + out.toAbsolutePath().normalize() + " (" + loaded.format() + " -> huggingface llama)");
+        return 0;
+    }
+}

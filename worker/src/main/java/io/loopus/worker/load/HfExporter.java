@@ -1,0 +1,173 @@
+package io.loopus.worker.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.loopus.worker.model.LayerWeights;
+import io.loopus.worker.model.LlamaConfig;
+import io.loopus.worker.model.LlamaWeights;
+import io.loopus.worker.model.RopeConvention;
+import io.loopus.worker.tokenizer.Llama2cTokenizer;
+import io.loopus.worker.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Writes a plain Llama model (a llama2.c checkpoint, or a Hugging Face Llama) as a Hugging Face
+ * Llama directory: {@code config.json}, {@code generation_config.json}, {@code model.safetensors},
+ * {@code tokenizer.json} and {@code tokenizer_config.json}. Weights keep their dtype; q and k rows
+ * of an INTERLEAVED-RoPE model are permuted to Hugging Face's rotate-half order. The directory
+ * appears whole or not at all: it is written beside its destination and renamed into place.
+ */
+public final class HfExporter {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private HfExporter() {}
+
+    public static void export(LoadedModel loaded, Path out) {
+        LlamaConfig c = loaded.model().config();
+        LlamaWeights w = loaded.model().weights();
+        if (c.qkvBias() || c.qkNorm() || c.ropeScaling() != null) {
+            throw new ModelFormatException(loaded.modelPath(), "export --format hf writes plain Llama models; this "
+                    + c.architecture() + " model has q/k/v biases, q/k norms or rope scaling");
+        }
+        Path target = out.toAbsolutePath().normalize();
+        checkTarget(target);
+        Path tmp = null;
+        try {
+            Files.createDirectories(target.getParent());
+            // not createTempDirectory: its 0700 mode would stick to the result; this one gets the umask's
+            tmp = Files.createDirectory(target.getParent().resolve("." + target.getFileName() + ".export-"
+                    + Long.toHexString(new SecureRandom().nextLong())));
+            writeJson(tmp.resolve("config.json"), config(c, w));
+            writeJson(tmp.resolve("generation_config.json"), generationConfig(c));
+            weights(c, w).write(tmp.resolve("model.safetensors"));
+            tokenizer(loaded, c, tmp);
+            checkTarget(target); // someone may have created it meanwhile
+            Files.deleteIfExists(target); // an empty directory: rename cannot replace it portably
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(target + ": cannot write the export: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) deleteTree(tmp);
+        }
+    }
+
+    /** Refuses to replace anything but a missing path or an empty directory. */
+    private static void checkTarget(Path target) {
+        if (!Files.exists(target)) return;
+        if (!Files.isDirectory(target)) throw new IllegalArgumentException(target + ": exists and is not a directory");
+        try (Stream<Path> s = Files.list(target)) {
+            if (s.findAny().isPresent()) {
+                throw new IllegalArgumentException(target + ": exists and is not empty (export never overwrites: "
+                        + "remove it or choose another --out)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(target + ": cannot list: " + e.getMessage(), e);
+        }
+    }
+
+    static ObjectNode config(LlamaConfig c, LlamaWeights w) {
+        ObjectNode n = JSON.createObjectNode();
+        n.putArray("architectures").add("LlamaForCausalLM");
+        n.put("model_type", "llama");
+        n.put("hidden_size", c.dim());
+        n.put("intermediate_size", c.hiddenDim());
+        n.put("num_hidden_layers", c.layers());
+        n.put("num_attention_heads", c.heads());
+        n.put("num_key_value_heads", c.kvHeads());
+        if (c.headDim() != c.dim() / c.heads()) n.put("head_dim", c.headDim());
+        n.put("max_position_embeddings", c.contextLength());
+        n.put("rms_norm_eps", Double.parseDouble(Float.toString(c.normEps()))); // 1e-5, not 9.99999974e-6
+        n.put("rope_theta", c.ropeTheta());
+        n.put("vocab_size", c.vocabSize());
+        n.put("tie_word_embeddings", c.tiedEmbeddings());
+        n.put("hidden_act", "silu");
+        n.put("attention_bias", false);
+        n.put("mlp_bias", false);
+        if (c.bosId() >= 0) n.put("bos_token_id", c.bosId());
+        if (c.eosIds().length > 0) n.put("eos_token_id", c.eosIds()[0]);
+        n.put("torch_dtype", switch (w.embedding().dtype()) {
+            case F32 -> "float32";
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+        });
+        return n;
+    }
+
+    static ObjectNode generationConfig(LlamaConfig c) {
+        ObjectNode n = JSON.createObjectNode();
+        if (c.bosId() >= 0) n.put("bos_token_id", c.bosId());
+        ArrayNode eos = n.putArray("eos_token_id"); // llama2.c stops at </s> and at <s> (the next story)
+        for (int id : c.eosIds()) eos.add(id);
+        return n;
+    }
+
+    static SafetensorsWriter weights(LlamaConfig c, LlamaWeights w) {
+        boolean permute = c.rope() == RopeConvention.INTERLEAVED;
+        int[] qOrder = permute ? RopeConvention.interleavedToHalfRows(c.heads(), c.headDim()) : null;
+        int[] kOrder = permute ? RopeConvention.interleavedToHalfRows(c.kvHeads(), c.headDim()) : null;
+        SafetensorsWriter st = new SafetensorsWriter();
+        st.add("model.embed_tokens.weight", w.embedding());
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights lw = w.layers()[l];
+            String p = "model.layers." + l + ".";
+            st.add(p + "input_layernorm.weight", lw.attnNorm());
+            st.add(p + "self_attn.q_proj.weight", lw.wq(), qOrder);
+            st.add(p + "self_attn.k_proj.weight", lw.wk(), kOrder);
+            st.add(p + "self_attn.v_proj.weight", lw.wv());
+            st.add(p + "self_attn.o_proj.weight", lw.wo());
+            st.add(p + "post_attention_layernorm.weight", lw.ffnNorm());
+            st.add(p + "mlp.gate_proj.weight", lw.w1());
+            st.add(p + "mlp.up_proj.weight", lw.w3());
+            st.add(p + "mlp.down_proj.weight", lw.w2());
+        }
+        st.add("model.norm.weight", w.finalNorm());
+        if (!c.tiedEmbeddings()) st.add("lm_head.weight", w.lmHead());
+        return st;
+    }
+
+    /** tokenizer.json built from a llama2.c tokenizer, or the Hugging Face tokenizer files copied. */
+    private static void tokenizer(LoadedModel loaded, LlamaConfig c, Path dir) throws IOException {
+        Tokenizer tok = loaded.tokenizer();
+        Path src = loaded.tokenizerPath();
+        if (tok instanceof Llama2cTokenizer l2c) {
+            writeJson(dir.resolve("tokenizer.json"), HfTokenizerJson.fromLlama2c(l2c, src));
+            ObjectNode tc = JSON.createObjectNode();
+            tc.put("tokenizer_class", "LlamaTokenizer");
+            tc.put("bos_token", "<s>").put("eos_token", "</s>").put("unk_token", "<unk>");
+            tc.put("add_bos_token", true).put("add_eos_token", false);
+            tc.put("model_max_length", c.contextLength());
+            tc.put("clean_up_tokenization_spaces", false);
+            writeJson(dir.resolve("tokenizer_config.json"), tc);
+        } else {
+            Files.copy(src, dir.resolve("tokenizer.json"));
+            for (String extra : new String[] {"tokenizer_config.json", "special_tokens_map.json"}) {
+                Path p = src.resolveSibling(extra);
+                if (Files.isRegularFile(p)) Files.copy(p, dir.resolve(extra));
+            }
+        }
+    }
+
+    private static void writeJson(Path file, JsonNode n) throws IOException {
+        JSON.writeValue(file.toFile(), n);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a leftover hidden temp folder is harmless
+        }
+    }
+}
