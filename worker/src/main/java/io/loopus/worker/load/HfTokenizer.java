@@ -21,6 +21,8 @@ public final class HfTokenizer implements Tokenizer {
     private final HuggingFaceTokenizer encoder;
     private final byte[][] pieces;
     private final boolean[] special;
+    /** Byte-fallback pieces {@code <0xNN>}: raw bytes, never stripped (as llama2.c decodes them). */
+    private final boolean[] rawByte;
     private final int bosId;
     private final boolean stripFirstSpace;
 
@@ -35,10 +37,12 @@ public final class HfTokenizer implements Tokenizer {
         System.setProperty("ai.djl.offline", "true");
     }
 
-    private HfTokenizer(HuggingFaceTokenizer encoder, byte[][] pieces, boolean[] special, int bosId, boolean strip) {
+    private HfTokenizer(HuggingFaceTokenizer encoder, byte[][] pieces, boolean[] special, boolean[] rawByte, int bosId,
+                        boolean strip) {
         this.encoder = encoder;
         this.pieces = pieces;
         this.special = special;
+        this.rawByte = rawByte;
         this.bosId = bosId;
         this.stripFirstSpace = strip;
     }
@@ -59,9 +63,12 @@ public final class HfTokenizer implements Tokenizer {
         for (JsonNode added : json.path("added_tokens")) size = Math.max(size, added.path("id").asInt() + 1);
         byte[][] pieces = new byte[size][];
         boolean[] special = new boolean[size];
+        boolean[] rawByte = new boolean[size];
         for (Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            pieces[e.getValue().asInt()] = byteLevel ? ByteLevel.decode(e.getKey()) : sentencePieceBytes(e.getKey());
+            int id = e.getValue().asInt();
+            pieces[id] = byteLevel ? ByteLevel.decode(e.getKey()) : sentencePieceBytes(e.getKey());
+            rawByte[id] = !byteLevel && isBytePiece(e.getKey());
         }
         for (JsonNode added : json.path("added_tokens")) {
             int id = added.path("id").asInt();
@@ -75,20 +82,19 @@ public final class HfTokenizer implements Tokenizer {
                     .optTokenizerPath(file)
                     .optAddSpecialTokens(false)
                     .build();
-            return new HfTokenizer(enc, pieces, special, bosId, strip);
+            return new HfTokenizer(enc, pieces, special, rawByte, bosId, strip);
         } catch (IOException | RuntimeException e) {
             throw new ModelFormatException(file, "the tokenizers library refused it: " + e.getMessage(), e);
         }
     }
 
+    private static boolean isBytePiece(String piece) {
+        return piece.length() == 6 && piece.startsWith("<0x") && piece.endsWith(">")
+                && Character.digit(piece.charAt(3), 16) >= 0 && Character.digit(piece.charAt(4), 16) >= 0;
+    }
+
     private static byte[] sentencePieceBytes(String piece) {
-        if (piece.length() == 6 && piece.startsWith("<0x") && piece.endsWith(">")) {
-            try {
-                return new byte[] {(byte) Integer.parseInt(piece.substring(3, 5), 16)};
-            } catch (NumberFormatException ignored) {
-                // an ordinary piece that only looks like a byte
-            }
-        }
+        if (isBytePiece(piece)) return new byte[] {(byte) Integer.parseInt(piece.substring(3, 5), 16)};
         return piece.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
     }
 
@@ -110,7 +116,7 @@ public final class HfTokenizer implements Tokenizer {
         if (token < 0 || token >= pieces.length) throw new IllegalArgumentException("token id " + token + " outside the vocabulary");
         if (special[token]) return new byte[0];
         byte[] p = pieces[token];
-        if (stripFirstSpace && (prev < 0 || prev == bosId) && p.length > 0 && p[0] == ' ') {
+        if (stripFirstSpace && !rawByte[token] && (prev < 0 || prev == bosId) && p.length > 0 && p[0] == ' ') {
             return java.util.Arrays.copyOfRange(p, 1, p.length);
         }
         return p;
