@@ -38,7 +38,7 @@ public final class HfModelLoader {
         LlamaWeights weights;
         List<SafetensorsFile> files = openShards(dir);
         try {
-            weights = readWeights(config, tensorIndex(files));
+            weights = readWeights(config, new Tensors(tensorIndex(files), files.get(0)));
         } finally {
             files.forEach(SafetensorsFile::close);
         }
@@ -73,7 +73,7 @@ public final class HfModelLoader {
             throw new ModelFormatException(dir, "no model.safetensors or model.safetensors.index.json");
         }
         JsonNode map = HfConfig.readJson(index).path("weight_map");
-        if (!map.isObject()) throw new ModelFormatException(index, "no \"weight_map\" object");
+        if (!map.isObject() || map.isEmpty()) throw new ModelFormatException(index, "no \"weight_map\" object, or an empty one");
         Map<String, SafetensorsFile> byName = new HashMap<>();
         try {
             for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
@@ -107,8 +107,7 @@ public final class HfModelLoader {
         return index;
     }
 
-    private static LlamaWeights readWeights(LlamaConfig c, Map<String, SafetensorsFile> index) {
-        Tensors t = new Tensors(index, index.values().iterator().next());
+    private static LlamaWeights readWeights(LlamaConfig c, Tensors t) {
         int dim = c.dim(), hid = c.hiddenDim();
         Matrix emb = t.matrix("model.embed_tokens.weight", c.vocabSize(), dim);
         LayerWeights[] layers = new LayerWeights[c.layers()];

@@ -67,7 +67,8 @@ public final class SafetensorsFile implements AutoCloseable {
             try {
                 json = new ObjectMapper().readTree(new String(header.array(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new ModelFormatException(file, "the safetensors header is not valid JSON: " + e.getMessage());
+                throw new ModelFormatException(file, "the safetensors header is not valid JSON: "
+                        + e.getMessage().lines().findFirst().orElse(""), e);
             }
             if (json == null || !json.isObject()) throw new ModelFormatException(file, "the safetensors header is not a JSON object");
             long dataStart = 8 + headerLen;
