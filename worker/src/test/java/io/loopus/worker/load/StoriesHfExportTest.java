@@ -11,7 +11,7 @@ import io.loopus.worker.tensor.CpuBackend;
 import io.loopus.worker.tensor.DType;
 import io.loopus.worker.tensor.Matrix;
 import io.loopus.worker.tokenizer.Llama2cTokenizer;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,8 +38,11 @@ class StoriesHfExportTest {
     static LoadedModel hf;
     static Path exported;
 
-    @BeforeAll static void export() {
-        l2c = ModelLoader.load(Stories.model(), Stories.tokenizer(), CpuBackend.INSTANCE);
+    /** Exports once; each test checks for the shared data itself, so that each is reported skipped without it. */
+    @BeforeEach void export() {
+        Path model = Stories.model();
+        if (hf != null) return;
+        l2c = ModelLoader.load(model, Stories.tokenizer(), CpuBackend.INSTANCE);
         exported = tmp.resolve("stories260K-hf");
         HfExporter.export(l2c, exported);
         hf = ModelLoader.load(exported, null, CpuBackend.INSTANCE);
@@ -72,7 +75,7 @@ class StoriesHfExportTest {
             float[] golden = Stories.floats(c.path("last_logits"));
             for (int i = 0; i < viaHf.length; i++) {
                 assertEquals(viaL2c[i], viaHf[i], 1e-5, "logit " + i + " after " + c.path("prompt").asText());
-                assertEquals(golden[i], viaHf[i], 1e-4, "golden logit " + i);
+                assertEquals(golden[i], viaHf[i], 2e-5, "golden logit " + i);
             }
         }
     }
@@ -82,7 +85,8 @@ class StoriesHfExportTest {
         int[] ids = hf.tokenizer().encode(p.path("text").asText(), true);
         assertEquals(p.path("tokens").asInt(), ids.length);
         float[][] a = Llama2cFiles.logits(hf.model(), ids), b = Llama2cFiles.logits(l2c.model(), ids);
-        assertTrue(Llama2cFiles.maxAbsDiff(a, b) <= 1e-5, "max |diff| " + Llama2cFiles.maxAbsDiff(a, b));
+        // float32 rounding only: attention sums the permuted q/k channels in another order (measured 8e-6, a few ulps)
+        assertTrue(Llama2cFiles.maxAbsDiff(a, b) <= 2e-5, "max |diff| " + Llama2cFiles.maxAbsDiff(a, b));
         assertEquals(p.path("mean_nll").asDouble(), new Generator(hf.model()).score(ids).nll(), 1e-5);
     }
 
