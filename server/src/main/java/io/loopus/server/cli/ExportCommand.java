@@ -28,7 +28,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
         LoadedModel loaded = modelOptions.load();
         HfExporter.export(loaded, out);
-        System.err.println("wrote " + out.toAbsolutePath().normalize() + " (" + loaded.format() + " -> huggingface llama)");
+        System.err.println("wrote " + out.toAbsolutePath().normalize() + " (from " + loaded.format() + ")");
         return 0;
     }
 }

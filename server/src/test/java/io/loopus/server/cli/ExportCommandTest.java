@@ -3,17 +3,13 @@ package io.loopus.server.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.loopus.worker.load.SafetensorsWriter;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,59 +21,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ExportCommandTest {
     @TempDir Path tmp;
 
-    record Run(int code, String out, String err) {}
-
-    static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = LoopusCli.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliTest.Run run(String... args) {
+        return CliTest.run(args);
     }
 
-    static Path stories() {
-        String env = System.getenv("LOOPUS_SHARED");
-        Path found = null;
-        if (env != null && !env.isBlank()) found = Path.of(env);
-        for (Path d = Path.of("").toAbsolutePath(); found == null && d != null; d = d.getParent()) {
-            if (Files.isDirectory(d.resolveSibling("shared").resolve("models/stories260K"))) found = d.resolveSibling("shared");
-        }
-        Path dir = found == null ? null : found.resolve("models/stories260K");
-        Assumptions.assumeTrue(dir != null && Files.isRegularFile(dir.resolve("stories260K.bin")),
-                "skipped: no shared test data (set LOOPUS_SHARED or put shared/ beside the project root)");
-        return dir;
+    /** loopus export --model MODEL --format hf --out OUT. */
+    static CliTest.Run export(Path model, Path out) {
+        return run("export", "--model", model.toString(), "--format", "hf", "--out", out.toString());
     }
 
     /** A user error: exit code 2 and exactly one line "loopus CMD: error: PREFIX...", no stack trace. */
-    static void assertOneLineError(Run r, String command, String prefix) {
+    static void assertOneLineError(CliTest.Run r, String command, String prefix) {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("loopus " + command + ": error: " + prefix), r.err());
-        assertEquals(1, r.err().lines().filter(l -> !l.startsWith("WARNING") && !l.startsWith("SLF4J")).count(), r.err());
+        long lines = r.err().lines().filter(l -> !l.startsWith("WARNING") && !l.startsWith("SLF4J")).count();
+        assertEquals(1, lines, r.err());
         assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), r.err());
     }
 
     @Test void exportsStoriesAndTheExportGeneratesTheSameIds() throws IOException {
-        Path dir = stories();
+        Path dir = CliTest.stories();
         Path out = tmp.resolve("hf");
-        Run export = run("export", "--model", dir.resolve("stories260K.bin").toString(), "--format", "hf",
-                "--out", out.toString());
+        CliTest.Run export = export(dir.resolve("stories260K.bin"), out);
         assertEquals(0, export.code(), export.err());
         assertTrue(export.err().contains("wrote " + out), export.err());
         for (String f : new String[] {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json"}) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
         ObjectMapper json = new ObjectMapper();
-        String[] gen = {"generate", "--max-new-tokens", "40", "--json", "--model", "", "Tom and his dog went to the park."};
-        gen[5] = out.toString();
-        Run viaHf = run(gen);
-        gen[5] = dir.resolve("stories260K.bin").toString();
-        Run viaBin = run(gen);
+        String prompt = "Tom and his dog went to the park.";
+        CliTest.Run viaHf = run("generate", "--max-new-tokens", "40", "--json", "--model", out.toString(), prompt);
+        CliTest.Run viaBin = run("generate", "--max-new-tokens", "40", "--json", "--model",
+                dir.resolve("stories260K.bin").toString(), prompt);
         assertEquals(0, viaHf.code(), viaHf.err());
         JsonNode a = json.readTree(viaHf.out()), b = json.readTree(viaBin.out());
         assertEquals(b.path("prompt_ids"), a.path("prompt_ids"));
@@ -85,24 +60,22 @@ class ExportCommandTest {
         assertEquals(b.path("text"), a.path("text"));
         assertEquals(40, a.path("ids").size());
 
-        Run again = run("export", "--model", dir.resolve("stories260K.bin").toString(), "--format", "hf", "--out", out.toString());
-        assertOneLineError(again, "export", out + ": exists and is not empty");
+        assertOneLineError(export(dir.resolve("stories260K.bin"), out), "export", out + ": exists and is not empty");
     }
 
     @Test void anUnsupportedFormatIsAOneLineError() {
-        Run r = run("export", "--model", tmp.resolve("m.bin").toString(), "--format", "gguf", "--out", tmp.resolve("o").toString());
+        CliTest.Run r = run("export", "--model", tmp.resolve("m.bin").toString(), "--format", "gguf",
+                "--out", tmp.resolve("o").toString());
         assertOneLineError(r, "export", "--format gguf is not supported (supported: hf)");
         assertFalse(Files.exists(tmp.resolve("o")));
     }
 
     @Test void anUnreadableModelIsAOneLineError() throws IOException {
         Path missing = tmp.resolve("missing.bin");
-        assertOneLineError(run("export", "--model", missing.toString(), "--format", "hf", "--out", tmp.resolve("o").toString()),
-                "export", missing + ": no such file");
+        assertOneLineError(export(missing, tmp.resolve("o")), "export", missing + ": no such file");
         Path junk = Files.write(tmp.resolve("junk.bin"), new byte[100]);
         Files.write(tmp.resolve("tokenizer.bin"), new byte[8]);
-        assertOneLineError(run("export", "--model", junk.toString(), "--format", "hf", "--out", tmp.resolve("o").toString()),
-                "export", junk + ": ");
+        assertOneLineError(export(junk, tmp.resolve("o")), "export", junk + ": ");
         assertFalse(Files.exists(tmp.resolve("o")));
     }
 
@@ -131,14 +104,13 @@ class ExportCommandTest {
         try (RandomAccessFile raf = new RandomAccessFile(st.toFile(), "rw")) {
             raf.setLength(raf.length() - 10);
         }
-        Run r = run("generate", "--model", truncated.toString(), "hi");
+        CliTest.Run r = run("generate", "--model", truncated.toString(), "hi");
         assertOneLineError(r, "generate", st + ": ");
         assertTrue(r.err().contains("truncated"), r.err());
 
         Path pastEnd = modelDir(tmp.resolve("past-end"));
         Path st2 = pastEnd.resolve("model.safetensors");
         Files.write(st2, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).array());
-        assertOneLineError(run("export", "--model", pastEnd.toString(), "--format", "hf", "--out", tmp.resolve("o").toString()),
-                "export", st2 + ": bad safetensors header length 1000");
+        assertOneLineError(export(pastEnd, tmp.resolve("o")), "export", st2 + ": bad safetensors header length 1000");
     }
 }

@@ -2,6 +2,7 @@ package io.loopus.worker.load;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.loopus.worker.TestData;
 import io.loopus.worker.generate.GenerationResult;
 import io.loopus.worker.generate.Generator;
 import io.loopus.worker.generate.SamplingParams;
@@ -40,9 +41,9 @@ class StoriesHfExportTest {
 
     /** Exports once; each test checks for the shared data itself, so that each is reported skipped without it. */
     @BeforeEach void export() {
-        Path model = Stories.model();
+        Path model = TestData.model();
         if (hf != null) return;
-        l2c = ModelLoader.load(model, Stories.tokenizer(), CpuBackend.INSTANCE);
+        l2c = ModelLoader.load(model, TestData.tokenizer(), CpuBackend.INSTANCE);
         exported = tmp.resolve("stories260K-hf");
         HfExporter.export(l2c, exported);
         hf = ModelLoader.load(exported, null, CpuBackend.INSTANCE);
@@ -57,22 +58,22 @@ class StoriesHfExportTest {
     }
 
     @Test void greedyIdsOfTheGoldenPromptsMatchGolden() {
-        for (JsonNode c : Stories.golden().path("cases")) {
+        for (JsonNode c : TestData.golden().path("cases")) {
             int[] prompt = hf.tokenizer().encode(c.path("prompt").asText(), true);
-            assertArrayEquals(Stories.ints(c.path("prompt_ids")), prompt, c.path("prompt").asText());
+            assertArrayEquals(TestData.ints(c.path("prompt_ids")), prompt, c.path("prompt").asText());
             GenerationResult r = new Generator(hf.model()).generate(prompt, 80, SamplingParams.greedy(), null);
             int[] all = IntStream.concat(Arrays.stream(prompt), Arrays.stream(r.ids())).toArray();
-            assertArrayEquals(Stories.ints(c.path("greedy_ids")), all, c.path("prompt").asText());
+            assertArrayEquals(TestData.ints(c.path("greedy_ids")), all, c.path("prompt").asText());
             assertEquals(c.path("greedy_text").asText(), hf.tokenizer().decode(all));
         }
     }
 
     @Test void logitsAfterTheLastPromptTokenMatchTheLlama2cPath() {
-        for (JsonNode c : Stories.golden().path("cases")) {
-            int[] ids = Stories.ints(c.path("prompt_ids"));
+        for (JsonNode c : TestData.golden().path("cases")) {
+            int[] ids = TestData.ints(c.path("prompt_ids"));
             float[] viaHf = new Generator(hf.model()).score(ids).lastLogits();
             float[] viaL2c = new Generator(l2c.model()).score(ids).lastLogits();
-            float[] golden = Stories.floats(c.path("last_logits"));
+            float[] golden = floats(c.path("last_logits"));
             for (int i = 0; i < viaHf.length; i++) {
                 assertEquals(viaL2c[i], viaHf[i], 1e-5, "logit " + i + " after " + c.path("prompt").asText());
                 assertEquals(golden[i], viaHf[i], 2e-5, "golden logit " + i);
@@ -81,7 +82,7 @@ class StoriesHfExportTest {
     }
 
     @Test void everyPositionMatchesOnALongerTextAndThePerplexityIsGolden() {
-        JsonNode p = Stories.golden().path("perplexity").get(0);
+        JsonNode p = TestData.golden().path("perplexity").get(0);
         int[] ids = hf.tokenizer().encode(p.path("text").asText(), true);
         assertEquals(p.path("tokens").asInt(), ids.length);
         float[][] a = Llama2cFiles.logits(hf.model(), ids), b = Llama2cFiles.logits(l2c.model(), ids);
@@ -98,7 +99,7 @@ class StoriesHfExportTest {
                 "Ünïcödé at the start", "\u00a0non-breaking\u2009thin\u200aspaces", "<|endoftext|> is plain text here",
                 "x".repeat(300), "The end.\n"));
         // real stories, cut into pieces of varied length
-        String valid = Files.readString(Stories.shared().resolve("data/tinystories/valid.txt"));
+        String valid = Files.readString(TestData.stories().resolve("../../data/tinystories/valid.txt").normalize());
         for (int i = 0, len = 40; i < 30; i++, len = len * 7 % 900 + 20) texts.add(valid.substring(i * 9000, i * 9000 + len));
         Llama2cTokenizer bin = (Llama2cTokenizer) l2c.tokenizer();
         for (String t : texts) {
@@ -167,6 +168,12 @@ class StoriesHfExportTest {
             assertArrayEquals(src.ffnNorm(), st.vector("model.layers.3.post_attention_layernorm.weight", 64));
             assertFalse(Arrays.equals(qOrder, IntStream.range(0, 64).toArray()));
         }
+    }
+
+    private static float[] floats(JsonNode array) {
+        float[] out = new float[array.size()];
+        for (int i = 0; i < out.length; i++) out[i] = (float) array.get(i).asDouble();
+        return out;
     }
 
     private static void assertRows(Matrix src, int[] order, Matrix out) {
