@@ -26,6 +26,7 @@ public final class ExportCommand implements Callable<Integer> {
         if (!format.equals("hf")) {
             throw new IllegalArgumentException("--format " + format + " is not supported (supported: hf)");
         }
+        HfExporter.checkTarget(out.toAbsolutePath().normalize()); // before a long load
         LoadedModel loaded = modelOptions.load();
         HfExporter.export(loaded, out);
         System.err.println("wrote " + out.toAbsolutePath().normalize() + " (from " + loaded.format() + ")");

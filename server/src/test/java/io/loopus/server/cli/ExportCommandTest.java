@@ -79,6 +79,12 @@ class ExportCommandTest {
         assertFalse(Files.exists(tmp.resolve("o")));
     }
 
+    @Test void aTakenOutputIsReportedBeforeTheModelIsLoaded() throws IOException {
+        Path taken = Files.createDirectories(tmp.resolve("taken"));
+        Files.writeString(taken.resolve("x"), "x");
+        assertOneLineError(export(tmp.resolve("missing.bin"), taken), "export", taken + ": exists and is not empty");
+    }
+
     /** A config.json that parses, for a tiny llama whose weights the tests then break. */
     static Path modelDir(Path dir) throws IOException {
         Files.createDirectories(dir);

@@ -63,8 +63,8 @@ public final class HfExporter {
         }
     }
 
-    /** Refuses to replace anything but a missing path or an empty directory. */
-    private static void checkTarget(Path target) {
+    /** Refuses to replace anything but a missing path or an empty directory (callers may check before loading). */
+    public static void checkTarget(Path target) {
         if (!Files.exists(target)) return;
         if (!Files.isDirectory(target)) throw new IllegalArgumentException(target + ": exists and is not a directory");
         try (Stream<Path> s = Files.list(target)) {
