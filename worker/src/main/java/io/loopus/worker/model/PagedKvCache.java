@@ -7,6 +7,7 @@ import java.util.Map;
 /**
  * Keys and values of many sequences in fixed-size blocks (vLLM-style paging): a sequence owns a
  * table of blocks, grows block by block, and returns its blocks to the pool the moment it is freed.
+ * The block size must be a multiple of the CPU vector width (16 is, for every x86 and ARM width).
  */
 public final class PagedKvCache {
     public static final int DEFAULT_BLOCK_SIZE = 16;
@@ -58,6 +59,8 @@ public final class PagedKvCache {
 
     public int kvDim() { return kvDim; }
 
+    public int blockSize() { return blockSize; }
+
     public float[] keys(int layer) { return keys[layer]; }
 
     public float[] values(int layer) { return values[layer]; }
@@ -100,9 +103,13 @@ public final class PagedKvCache {
     /** The block table of a sequence (valid until the sequence grows or is freed). */
     public synchronized int[] blockTable(int seq) { return sequence(seq).blocks; }
 
-    /** Offset of (position, channel 0) in a layer array, given the sequence's block table. */
-    public int offset(int[] blockTable, int pos) {
-        return (blockTable[pos / blockSize] * blockSize + pos % blockSize) * kvDim;
+    /**
+     * Start of the block holding {@code pos} in a layer array. Within a block, keys are stored
+     * channel-major ({@code [channel][slot]}, so attention scores many positions per vector) and
+     * values position-major ({@code [slot][channel]}).
+     */
+    public int blockBase(int[] blockTable, int pos) {
+        return blockTable[pos / blockSize] * blockSize * kvDim;
     }
 
     public int layers() { return layers; }

@@ -67,11 +67,12 @@ public final class CpuBackend implements Backend {
                                   PagedKvCache cache, int layer) {
         float[] ks = data(k), vs = data(v);
         float[] kc = cache.keys(layer), vc = cache.values(layer);
-        int kvDim = cache.kvDim();
+        int kvDim = cache.kvDim(), blockSize = cache.blockSize();
         for (int t = 0; t < n; t++) {
-            int off = cache.offset(blockTables[t], positions[t]);
-            System.arraycopy(ks, t * k.cols(), kc, off, kvDim);
-            System.arraycopy(vs, t * v.cols(), vc, off, kvDim);
+            int base = cache.blockBase(blockTables[t], positions[t]);
+            int slot = positions[t] % blockSize;
+            for (int d = 0; d < kvDim; d++) kc[base + d * blockSize + slot] = ks[t * k.cols() + d];
+            System.arraycopy(vs, t * v.cols(), vc, base + slot * kvDim, kvDim);
         }
     }
 
@@ -79,7 +80,8 @@ public final class CpuBackend implements Backend {
                                     int[] positions, PagedKvCache cache, int layer, Tensor out) {
         float[] qs = data(q), os = data(out);
         float[] kc = cache.keys(layer), vc = cache.values(layer);
-        int qCols = q.cols(), group = heads / kvHeads;
+        int qCols = q.cols(), outCols = out.cols(), group = heads / kvHeads;
+        int kvDim = cache.kvDim(), blockSize = cache.blockSize();
         float scale = (float) (1.0 / Math.sqrt(headDim));
         long work = 0;
         for (int t = 0; t < n; t++) work += (long) (positions[t] + 1) * headDim * heads * 2;
@@ -87,43 +89,92 @@ public final class CpuBackend implements Backend {
             for (int item = from; item < to; item++) {
                 int t = item / heads, h = item % heads;
                 int len = positions[t] + 1;
-                float[] scores = SCORES.get();
-                if (scores.length < len) {
-                    scores = new float[Math.max(len, 2 * scores.length)];
-                    SCORES.set(scores);
-                }
+                float[] scores = scores(len + blockSize);
                 int qo = t * qCols + h * headDim;
                 int kvo = (h / group) * headDim;
                 int[] table = blockTables[t];
+                for (int p0 = 0; p0 < len; p0 += blockSize) {
+                    int base = table[p0 / blockSize] * blockSize * kvDim;
+                    blockScores(qs, qo, kc, base + kvo * blockSize, blockSize, headDim, scale, scores, p0);
+                }
                 float max = Float.NEGATIVE_INFINITY;
-                for (int p = 0; p < len; p++) {
-                    float s = Kernels.dot(qs, qo, kc, cache.offset(table, p) + kvo, headDim) * scale;
-                    scores[p] = s;
-                    if (s > max) max = s;
-                }
-                float sum = 0;
-                for (int p = 0; p < len; p++) {
-                    float e = (float) Math.exp(scores[p] - max);
-                    scores[p] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                int oo = t * out.cols() + h * headDim;
-                for (int i = 0; i < headDim; i++) os[oo + i] = 0;
-                for (int p = 0; p < len; p++) axpy(scores[p] * inv, vc, cache.offset(table, p) + kvo, os, oo, headDim);
+                for (int p = 0; p < len; p++) max = Math.max(max, scores[p]);
+                float inv = 1f / expShiftedInPlace(scores, len, max);
+                weightedValues(scores, len, inv, vc, table, kvDim, blockSize, kvo, headDim, os, t * outCols + h * headDim);
             }
         });
     }
 
-    /** y[yo..] += a * x[xo..]. */
-    private static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
-        int bound = Kernels.F.loopBound(n);
-        FloatVector av = FloatVector.broadcast(Kernels.F, a);
-        for (int i = 0; i < bound; i += Kernels.LANES) {
-            FloatVector.fromArray(Kernels.F, x, xo + i).fma(av, FloatVector.fromArray(Kernels.F, y, yo + i))
-                    .intoArray(y, yo + i);
+    /**
+     * Scores of one head against every slot of one key block (channel-major: slot j of channel d
+     * at keys[k0 + d*blockSize + j]): one vector of slots per accumulator, the head's channels in order.
+     */
+    private static void blockScores(float[] q, int qo, float[] keys, int k0, int blockSize, int headDim, float scale,
+                                    float[] scores, int so) {
+        for (int j = 0; j < blockSize; j += Kernels.LANES) {
+            FloatVector acc = FloatVector.zero(Kernels.F);
+            for (int d = 0; d < headDim; d++) {
+                acc = FloatVector.fromArray(Kernels.F, keys, k0 + d * blockSize + j)
+                        .fma(FloatVector.broadcast(Kernels.F, q[qo + d]), acc);
+            }
+            acc.mul(scale).intoArray(scores, so + j);
         }
-        for (int i = bound; i < n; i++) y[yo + i] += a * x[xo + i];
+    }
+
+    private static float[] scores(int len) {
+        float[] scores = SCORES.get();
+        if (scores.length < len) {
+            scores = new float[Math.max(len, 2 * scores.length)];
+            SCORES.set(scores);
+        }
+        return scores;
+    }
+
+    /** x[i] = exp(x[i] - shift) for i < n, vectorised (exp dominates attention otherwise); returns the sum. */
+    static float expShiftedInPlace(float[] x, int n, float shift) {
+        int bound = Kernels.F.loopBound(n);
+        FloatVector shiftV = FloatVector.broadcast(Kernels.F, shift);
+        FloatVector sumV = FloatVector.zero(Kernels.F);
+        for (int i = 0; i < bound; i += Kernels.LANES) {
+            FloatVector e = FloatVector.fromArray(Kernels.F, x, i).sub(shiftV).lanewise(VectorOperators.EXP);
+            e.intoArray(x, i);
+            sumV = sumV.add(e);
+        }
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) {
+            float e = (float) Math.exp(x[i] - shift);
+            x[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /**
+     * out[c] = inv * sum_p w[p] * V[p][kvo + c] for one head, a vector of channels at a time with
+     * the sum kept in a register across all positions.
+     */
+    private static void weightedValues(float[] w, int len, float inv, float[] values, int[] table, int kvDim,
+                                       int blockSize, int kvo, int headDim, float[] out, int oo) {
+        int bound = Kernels.F.loopBound(headDim);
+        for (int c = 0; c < bound; c += Kernels.LANES) {
+            FloatVector acc = FloatVector.zero(Kernels.F);
+            for (int p0 = 0; p0 < len; p0 += blockSize) {
+                int base = table[p0 / blockSize] * blockSize * kvDim + kvo + c;
+                int end = Math.min(blockSize, len - p0);
+                for (int i = 0; i < end; i++) {
+                    acc = FloatVector.fromArray(Kernels.F, values, base + i * kvDim)
+                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i]), acc);
+                }
+            }
+            acc.mul(inv).intoArray(out, oo + c);
+        }
+        for (int c = bound; c < headDim; c++) {
+            float acc = 0;
+            for (int p = 0; p < len; p++) {
+                acc += w[p] * values[table[p / blockSize] * blockSize * kvDim + (p % blockSize) * kvDim + kvo + c];
+            }
+            out[oo + c] = acc * inv;
+        }
     }
 
     @Override public void siluMul(Tensor gate, Tensor up, int n) {

@@ -1,13 +1,15 @@
 package io.loopus.worker.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Splits index ranges over a fixed set of worker threads sized to the cores. Small work runs on
- * the caller. Workers spin briefly before parking, so back-to-back kernels of a decode step do not
- * pay a wake-up each; a dispatch allocates nothing but the caller's lambda.
+ * Splits index ranges over a fixed set of worker threads sized to the cores; small work runs on
+ * the caller. Chunks are claimed, not assigned: the caller and any worker that is awake take the
+ * next unclaimed chunk, so a worker the OS has not scheduled yet never stalls a kernel (the
+ * caller simply does its share). Workers spin briefly before parking, so the back-to-back kernels
+ * of a decode step do not each pay a wake-up. A dispatch allocates nothing but the caller's lambda.
  */
 public final class Parallel {
     private Parallel() {}
@@ -15,6 +17,7 @@ public final class Parallel {
     /** Work (in multiply-adds) below which threading costs more than it saves. */
     static final long MIN_PARALLEL_WORK = 1L << 15;
     private static final int SPINS = 20_000;
+    private static final String WORKER_PREFIX = "loopus-cpu-";
 
     public static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
@@ -24,18 +27,18 @@ public final class Parallel {
     }
 
     private static final Thread[] WORKERS = new Thread[THREADS - 1];
-    /** Worker i runs when its ticket changes; only the workers a job needs get a new ticket. */
-    private static final AtomicIntegerArray tickets = new AtomicIntegerArray(Math.max(1, THREADS - 1));
-    private static final AtomicInteger pending = new AtomicInteger();
+    /** (job generation << 32) | index of the next unclaimed chunk. */
+    private static final AtomicLong state = new AtomicLong();
+    private static final AtomicInteger completed = new AtomicInteger();
     private static volatile RangeBody job;
-    private static volatile int jobN, jobPer;
+    private static volatile int jobN, jobPer, jobChunks;
     private static volatile Throwable failure;
+    private static int generation;
     private static final Object DISPATCH = new Object();
 
     static {
         for (int i = 0; i < WORKERS.length; i++) {
-            int chunk = i + 1;
-            Thread t = new Thread(() -> workerLoop(chunk), "loopus-cpu-" + chunk);
+            Thread t = new Thread(Parallel::workerLoop, WORKER_PREFIX + (i + 1));
             t.setDaemon(true);
             WORKERS[i] = t;
             t.start();
@@ -43,29 +46,30 @@ public final class Parallel {
     }
 
     /**
-     * Runs body over [0, n) in contiguous chunks (aligned to {@code align} items), at most one per
-     * core, when {@code totalWork} justifies it; otherwise in the calling thread.
+     * Runs body over [0, n) in contiguous chunks aligned to {@code align} items, spread over the
+     * cores when {@code totalWork} justifies it; otherwise in the calling thread.
      */
     public static void forRange(int n, long totalWork, int align, RangeBody body) {
-        int chunks = (int) Math.min(THREADS, Math.max(1, totalWork / MIN_PARALLEL_WORK));
+        int chunks = (int) Math.min(2L * THREADS, Math.max(1, totalWork / MIN_PARALLEL_WORK));
         chunks = Math.min(chunks, Math.max(1, n / Math.max(1, align)));
-        if (chunks <= 1 || Thread.currentThread().getName().startsWith("loopus-cpu-")) {
+        if (THREADS == 1 || chunks <= 1 || Thread.currentThread().getName().startsWith(WORKER_PREFIX)) {
             body.run(0, n);
             return;
         }
         int per = ((n + chunks - 1) / chunks + align - 1) / align * align;
-        synchronized (DISPATCH) { // one parallel kernel at a time: they each use every core
+        chunks = (n + per - 1) / per;
+        synchronized (DISPATCH) { // one parallel kernel at a time: each uses every core
             job = body;
             jobN = n;
             jobPer = per;
+            jobChunks = chunks;
             failure = null;
-            pending.set(chunks - 1);
-            for (int i = 0; i < chunks - 1; i++) {
-                tickets.incrementAndGet(i);
-                LockSupport.unpark(WORKERS[i]);
-            }
-            body.run(0, Math.min(n, per));
-            while (pending.get() > 0) Thread.onSpinWait();
+            completed.set(0);
+            int gen = ++generation;
+            state.set((long) gen << 32);
+            for (Thread w : WORKERS) LockSupport.unpark(w);
+            runChunks(gen, body, n, per, chunks);
+            while (completed.get() < chunks) Thread.onSpinWait();
             job = null;
             Throwable f = failure;
             if (f != null) {
@@ -76,25 +80,37 @@ public final class Parallel {
         }
     }
 
-    private static void workerLoop(int chunk) {
-        int slot = chunk - 1;
-        int seen = 0; // tickets start at 0; reading it here could miss a job dispatched before this thread ran
+    /** Claims and runs chunks of job {@code gen} until none is left. */
+    private static void runChunks(int gen, RangeBody body, int n, int per, int chunks) {
         while (true) {
-            int spins = 0;
-            int t;
-            while ((t = tickets.get(slot)) == seen) {
-                if (++spins < SPINS) Thread.onSpinWait();
-                else LockSupport.park();
-            }
-            seen = t;
+            long s = state.get();
+            int k = (int) s;
+            if ((int) (s >>> 32) != gen || k >= chunks) return;
+            if (!state.compareAndSet(s, s + 1)) continue;
             try {
-                int from = chunk * jobPer, to = Math.min(jobN, from + jobPer);
-                if (from < to) job.run(from, to);
+                body.run(k * per, Math.min(n, (k + 1) * per));
             } catch (Throwable e) {
                 failure = e;
             } finally {
-                pending.decrementAndGet();
+                completed.incrementAndGet();
             }
+        }
+    }
+
+    private static void workerLoop() {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            int gen;
+            while ((gen = (int) (state.get() >>> 32)) == seen) {
+                if (++spins < SPINS) Thread.onSpinWait();
+                else LockSupport.park();
+            }
+            seen = gen;
+            // Fields read before the claim; a claim succeeds only while they still belong to gen.
+            RangeBody body = job;
+            int n = jobN, per = jobPer, chunks = jobChunks;
+            if (body != null) runChunks(gen, body, n, per, chunks);
         }
     }
 }
