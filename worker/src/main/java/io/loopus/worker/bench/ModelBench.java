@@ -85,9 +85,10 @@ public final class ModelBench {
     }
 
     public Result run() {
-        progress.accept(String.format("read bandwidth: streaming sum over %d MiB, %d passes...",
-                bandwidthBytes >> 20, BANDWIDTH_PASSES));
-        double bandwidth = MemoryBandwidth.measure(bandwidthBytes, BANDWIDTH_PASSES);
+        long bufferBytes = Math.min(bandwidthBytes, Runtime.getRuntime().maxMemory() / 3); // leave the heap room for the model
+        progress.accept(String.format("read bandwidth: streaming sum over %d MiB%s, %d passes...", bufferBytes >> 20,
+                bufferBytes < bandwidthBytes ? " (all the heap allows)" : "", BANDWIDTH_PASSES));
+        double bandwidth = MemoryBandwidth.measure(bufferBytes, BANDWIDTH_PASSES);
         progress.accept(String.format("  %.1f GB/s", bandwidth));
 
         progress.accept("prefill: " + prefillLen + " tokens in one forward...");

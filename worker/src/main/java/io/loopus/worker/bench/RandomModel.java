@@ -139,9 +139,10 @@ public final class RandomModel {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
+        // A fresh name beside the target (created with the usual permissions, unlike createTempFile's 0600).
+        Path tmp = dir.resolve("." + abs.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
                  Out out = new Out(ch)) {
                 for (int h : new int[] {s.dim(), s.hidden(), s.layers(), s.heads(), s.kvHeads(), s.vocab(), s.seq()}) {
                     out.putInt(h);
