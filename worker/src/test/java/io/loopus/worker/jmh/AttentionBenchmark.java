@@ -4,32 +4,17 @@ import io.loopus.worker.model.PagedKvCache;
 import io.loopus.worker.tensor.CpuBackend;
 import io.loopus.worker.tensor.CpuTensor;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Decode attention ({@code CpuBackend.attention}): each of {@code seqs} sequences has a 512-token
  * paged cache and one new query at position 511, 110M-class heads (12 x 64, no GQA). GB/s counts
  * the keys and values read; GFLOP/s 4 * heads * head_dim per cached position (q.k and p.v).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g"})
-public class AttentionBenchmark {
+public class AttentionBenchmark extends KernelBenchmark {
     static final int HEADS = 12, KV_HEADS = 12, HEAD_DIM = 64, CONTEXT = 512;
 
     @Param({"1", "16"})
@@ -39,7 +24,6 @@ public class AttentionBenchmark {
     CpuTensor q, out;
     int[][] tables;
     int[] positions;
-    double bytes, flops;
 
     @Setup
     public void setup() {
@@ -57,17 +41,15 @@ public class AttentionBenchmark {
             tables[s] = cache.blockTable(id);
             positions[s] = CONTEXT - 1;
         }
-        q = new CpuTensor(seqs, HEADS * HEAD_DIM, MatVecBenchmark.randomFloats(seqs * HEADS * HEAD_DIM, 5));
+        q = new CpuTensor(seqs, HEADS * HEAD_DIM, randomFloats(seqs * HEADS * HEAD_DIM, 5));
         out = new CpuTensor(seqs, HEADS * HEAD_DIM);
-        bytes = 2.0 * 4 * seqs * CONTEXT * kvDim;
-        flops = 4.0 * seqs * CONTEXT * HEADS * HEAD_DIM;
+        bytesPerOp = 2.0 * 4 * seqs * CONTEXT * kvDim;
+        flopsPerOp = 4.0 * seqs * CONTEXT * HEADS * HEAD_DIM;
     }
 
     @Benchmark
     public float attention(Traffic t) {
         CpuBackend.INSTANCE.attention(q, seqs, HEADS, KV_HEADS, HEAD_DIM, tables, positions, cache, 0, out);
-        t.bytes += bytes;
-        t.flops += flops;
-        return out.data()[0];
+        return count(t, out.data()[0]);
     }
 }
