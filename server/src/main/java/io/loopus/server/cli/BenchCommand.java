@@ -1,0 +1,138 @@
+package io.loopus.server.cli;
+
+import io.loopus.worker.bench.ModelBench;
+import io.loopus.worker.bench.RandomModel;
+import io.loopus.worker.load.Llama2cLoader;
+import io.loopus.worker.load.LoadedModel;
+import io.loopus.worker.load.ModelLoader;
+import io.loopus.worker.model.LlamaConfig;
+import io.loopus.worker.model.LlamaModel;
+import io.loopus.worker.tensor.CpuBackend;
+import io.loopus.worker.tokenizer.Tokenizer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Measures decode, batched decode and prefill speed of a model, and the memory bandwidth that bounds them. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure steady-state prefill, single-stream and batched decode speed (tok/s) and the"
+                + " machine's memory read bandwidth; progress goes to stderr.",
+                "With --random-model SPEC --save FILE, write a seeded random-weight llama2.c (version 0) checkpoint instead."})
+public final class BenchCommand implements Callable<Integer> {
+    static final class Source {
+        @Option(names = "--model", paramLabel = "PATH", description = "a llama2.c .bin file or a Hugging Face model directory")
+        Path model;
+
+        @Option(names = "--random-model", paramLabel = "SPEC",
+                description = "a random-weight model, e.g. dim=768,hidden=2048,layers=12,heads=12,kv-heads=12,vocab=32000,seq=1024")
+        String randomModel;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "encode an English passage as the prompt (default: the directory's tokenizer, else seeded random ids;"
+                    + " the speed does not depend on the ids)")
+    Path tokenizer;
+
+    @Option(names = "--save", paramLabel = "FILE", description = "with --random-model: write the model to FILE and exit")
+    Path save;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights and prompt (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--seconds", defaultValue = "3", paramLabel = "S",
+            description = "measuring time of each phase, after S/2 of warm-up (default ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--bandwidth-mib", defaultValue = "1024", paramLabel = "MIB",
+            description = "buffer the bandwidth pass reads; far larger than the caches (default ${DEFAULT-VALUE})")
+    int bandwidthMib;
+
+    @Option(names = "--json", description = "print one JSON object instead of a table")
+    boolean json;
+
+    @Override public Integer call() {
+        if (!(seconds > 0)) throw new IllegalArgumentException("--seconds must be > 0, got " + seconds);
+        if (bandwidthMib <= 0) throw new IllegalArgumentException("--bandwidth-mib must be > 0, got " + bandwidthMib);
+        LlamaModel model;
+        Tokenizer tok = null;
+        String name;
+        if (source.randomModel != null) {
+            RandomModel.Spec spec = RandomModel.Spec.parse(source.randomModel);
+            if (save != null) return save(spec);
+            name = "random " + spec;
+            System.err.println("bench: building random model " + spec + " (seed " + seed + ")...");
+            model = new LlamaModel(spec.config(), RandomModel.build(spec, seed), CpuBackend.INSTANCE);
+        } else {
+            if (save != null) throw new IllegalArgumentException("--save needs --random-model");
+            name = source.model.toString();
+            System.err.println("bench: loading " + name + "...");
+            if (Files.isDirectory(source.model)) {
+                LoadedModel loaded = ModelLoader.load(source.model, tokenizer, CpuBackend.INSTANCE);
+                model = loaded.model();
+                tok = loaded.tokenizer();
+            } else {
+                Llama2cLoader.Checkpoint ckpt = Llama2cLoader.load(source.model);
+                model = new LlamaModel(ckpt.config(), ckpt.weights(), CpuBackend.INSTANCE);
+            }
+        }
+        LlamaConfig c = model.config();
+        if (tok == null && tokenizer != null) tok = ModelLoader.loadTokenizer(tokenizer, c.vocabSize());
+        int[] prompt = tok != null ? ModelBench.textPrompt(tok) : ModelBench.randomPrompt(c.vocabSize(), 256, seed);
+        ModelBench.Result r = new ModelBench(model, prompt, seconds, (long) bandwidthMib << 20,
+                line -> System.err.println("bench: " + line)).run();
+        System.out.println(json ? Json.write(toJson(r)) : table(name, c, r));
+        return 0;
+    }
+
+    private Integer save(RandomModel.Spec spec) {
+        System.err.printf("bench: writing random model %s (seed %d, %.1f MB)...%n", spec, seed, spec.fileBytes() / 1e6);
+        try {
+            RandomModel.write(spec, seed, save);
+        } catch (IOException e) {
+            throw new UncheckedIOException(save + ": cannot write: " + e.getMessage(), e);
+        }
+        System.out.println("wrote " + save + " (" + spec.fileBytes() + " bytes, llama2.c version 0, shared classifier, " + spec + ")");
+        return 0;
+    }
+
+    static Map<String, Object> toJson(ModelBench.Result r) {
+        Map<String, Object> batched = new LinkedHashMap<>();
+        r.decodeBatchedTokS().forEach((b, v) -> batched.put(String.valueOf(b), v));
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("decode_single_tok_s", r.decodeSingleTokS());
+        o.put("decode_batched_tok_s", batched);
+        o.put("prefill_tok_s", r.prefillTokS());
+        o.put("weight_bytes_per_token", r.weightBytesPerToken());
+        o.put("weight_gb_s", r.weightGbS());
+        o.put("read_bandwidth_gb_s", r.readBandwidthGbS());
+        return o;
+    }
+
+    private static String table(String name, LlamaConfig c, ModelBench.Result r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("model             %s%n", name));
+        sb.append(String.format("shape             dim %d, hidden %d, %d layers, %d heads, %d kv heads, vocab %d, context %d%n",
+                c.dim(), c.hiddenDim(), c.layers(), c.heads(), c.kvHeads(), c.vocabSize(), c.contextLength()));
+        sb.append(String.format("prefill           %12.1f tok/s   (%d tokens in one forward)%n", r.prefillTokS(), r.prefillTokens()));
+        sb.append(String.format("decode, single    %12.1f tok/s   (prompt %d, positions %d..%d)%n",
+                r.decodeSingleTokS(), r.promptTokens(), r.promptTokens(), r.contextEnd() - 1));
+        r.decodeBatchedTokS().forEach((b, v) -> sb.append(String.format("decode, batch %-3d %12.1f tok/s   (%.2fx single)%n",
+                b, v, v / r.decodeSingleTokS())));
+        sb.append(String.format("weights per token %12.1f MB%n", r.weightBytesPerToken() / 1e6));
+        sb.append(String.format("weight traffic    %12.1f GB/s    (single-stream decode; %.0f%% of read bandwidth)%n",
+                r.weightGbS(), 100 * r.weightGbS() / r.readBandwidthGbS()));
+        sb.append(String.format("read bandwidth    %12.1f GB/s    (Vector API streaming sum, all cores)", r.readBandwidthGbS()));
+        return sb.toString();
+    }
+}
