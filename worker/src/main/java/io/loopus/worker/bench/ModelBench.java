@@ -105,7 +105,7 @@ public final class ModelBench {
         int[] seqs = new int[BATCH_SIZES[BATCH_SIZES.length - 1]];
         for (int i = 0; i < seqs.length; i++) {
             seqs[i] = cache.newSequence();
-            copySequence(cache, seq0, seqs[i], contextEnd);
+            cache.copyPrefix(seq0, seqs[i], contextEnd);
         }
         for (int b : BATCH_SIZES) {
             progress.accept("decode, batch " + b + "...");
@@ -173,20 +173,6 @@ public final class ModelBench {
         };
         for (int p = promptLen; p < contextEnd; p++) step.run(); // fills [0, contextEnd) for the batched phase
         return rate(step);
-    }
-
-    /** Gives {@code dst} the keys and values of positions [0, length) of {@code src}. */
-    private static void copySequence(PagedKvCache cache, int src, int dst, int length) {
-        cache.grow(dst, length);
-        int[] from = cache.blockTable(src), to = cache.blockTable(dst);
-        int kvDim = cache.kvDim();
-        for (int l = 0; l < cache.layers(); l++) {
-            float[] k = cache.keys(l), v = cache.values(l);
-            for (int p = 0; p < length; p++) {
-                System.arraycopy(k, cache.offset(from, p), k, cache.offset(to, p), kvDim);
-                System.arraycopy(v, cache.offset(from, p), v, cache.offset(to, p), kvDim);
-            }
-        }
     }
 
     private double batched(PagedKvCache cache, int[] seqs, int size) {

@@ -100,6 +100,19 @@ public final class PagedKvCache {
         s.length = Math.max(s.length, length);
     }
 
+    /** Gives {@code dst} the keys and values of positions [0, length) of {@code src} (whole blocks are copied). */
+    public synchronized void copyPrefix(int src, int dst, int length) {
+        grow(dst, length);
+        int[] from = sequence(src).blocks, to = sequence(dst).blocks;
+        int blockFloats = blockSize * kvDim;
+        for (int b = 0; b < (length + blockSize - 1) / blockSize; b++) {
+            for (int l = 0; l < layers; l++) {
+                System.arraycopy(keys[l], from[b] * blockFloats, keys[l], to[b] * blockFloats, blockFloats);
+                System.arraycopy(values[l], from[b] * blockFloats, values[l], to[b] * blockFloats, blockFloats);
+            }
+        }
+    }
+
     /** The block table of a sequence (valid until the sequence grows or is freed). */
     public synchronized int[] blockTable(int seq) { return sequence(seq).blocks; }
 

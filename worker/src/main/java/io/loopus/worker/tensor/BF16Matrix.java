@@ -27,6 +27,11 @@ public final class BF16Matrix extends Matrix {
     }
 
     @Override protected void multiply4(int j, float[] x, int xStride, int n, float[] out, int outStride) {
+        if (n == 1) {
+            int r0 = j * cols;
+            Kernels.dot4RowsOneTokenBf16(data, r0, r0 + cols, r0 + 2 * cols, r0 + 3 * cols, cols, x, out, j);
+            return;
+        }
         multiplyDecoded4(j, x, xStride, n, out, outStride);
     }
 }

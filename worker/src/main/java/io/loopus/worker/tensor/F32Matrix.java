@@ -28,6 +28,10 @@ public final class F32Matrix extends Matrix {
 
     @Override protected void multiply4(int j, float[] x, int xStride, int n, float[] out, int outStride) {
         int r0 = j * cols;
+        if (n == 1) {
+            Kernels.dot4RowsOneToken(data, r0, r0 + cols, r0 + 2 * cols, r0 + 3 * cols, cols, x, 0, out, j);
+            return;
+        }
         Kernels.dot4Rows(data, r0, r0 + cols, r0 + 2 * cols, r0 + 3 * cols, cols, x, xStride, 0, n, out, outStride, j);
     }
 }

@@ -121,18 +121,73 @@ public final class Kernels {
             store4(out, (t + 2) * outStride + j, c0, c1, c2, c3, w, r0, r1, r2, r3, x, xc, bound, n);
             store4(out, (t + 3) * outStride + j, d0, d1, d2, d3, w, r0, r1, r2, r3, x, xd, bound, n);
         }
-        for (; t < t1; t++) {
-            int xo = t * xStride;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0; i < bound; i += LANES) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + i);
-                a0 = FloatVector.fromArray(F, w, r0 + i).fma(v, a0);
-                a1 = FloatVector.fromArray(F, w, r1 + i).fma(v, a1);
-                a2 = FloatVector.fromArray(F, w, r2 + i).fma(v, a2);
-                a3 = FloatVector.fromArray(F, w, r3 + i).fma(v, a3);
-            }
-            store4(out, t * outStride + j, a0, a1, a2, a3, w, r0, r1, r2, r3, x, xo, bound, n);
+        for (; t < t1; t++) dot4RowsOneToken(w, r0, r1, r2, r3, n, x, t * xStride, out, t * outStride + j);
+    }
+
+    /**
+     * The single-token case of {@link #dot4Rows} (matrix-vector decode), in its own method so the JIT
+     * compiles it for itself rather than as a cold tail of the batched loop.
+     */
+    public static void dot4RowsOneToken(float[] w, int r0, int r1, int r2, int r3, int n, float[] x, int xo,
+                                        float[] out, int o) {
+        int bound = F.loopBound(n);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            a0 = FloatVector.fromArray(F, w, r0 + i).fma(v, a0);
+            a1 = FloatVector.fromArray(F, w, r1 + i).fma(v, a1);
+            a2 = FloatVector.fromArray(F, w, r2 + i).fma(v, a2);
+            a3 = FloatVector.fromArray(F, w, r3 + i).fma(v, a3);
         }
+        store4(out, o, a0, a1, a2, a3, w, r0, r1, r2, r3, x, xo, bound, n);
+    }
+
+    /** {@link #dot4RowsOneToken} for bf16 rows, widened in registers (same order as decoding first). */
+    public static void dot4RowsOneTokenBf16(short[] w, int r0, int r1, int r2, int r3, int n, float[] x,
+                                            float[] out, int o) {
+        int bound = F.loopBound(n);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            a0 = bf16Vector(w, r0 + i).fma(v, a0);
+            a1 = bf16Vector(w, r1 + i).fma(v, a1);
+            a2 = bf16Vector(w, r2 + i).fma(v, a2);
+            a3 = bf16Vector(w, r3 + i).fma(v, a3);
+        }
+        out[o] = finishBf16(a0, w, r0, x, bound, n);
+        out[o + 1] = finishBf16(a1, w, r1, x, bound, n);
+        out[o + 2] = finishBf16(a2, w, r2, x, bound, n);
+        out[o + 3] = finishBf16(a3, w, r3, x, bound, n);
+    }
+
+    /** {@link #dot4RowsOneToken} for IEEE half rows, widened in registers (same order as decoding first). */
+    public static void dot4RowsOneTokenF16(short[] w, int r0, int r1, int r2, int r3, int n, float[] x,
+                                           float[] out, int o) {
+        int bound = F.loopBound(n);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            a0 = f16Vector(w, r0 + i).fma(v, a0);
+            a1 = f16Vector(w, r1 + i).fma(v, a1);
+            a2 = f16Vector(w, r2 + i).fma(v, a2);
+            a3 = f16Vector(w, r3 + i).fma(v, a3);
+        }
+        out[o] = finishF16(a0, w, r0, x, bound, n);
+        out[o + 1] = finishF16(a1, w, r1, x, bound, n);
+        out[o + 2] = finishF16(a2, w, r2, x, bound, n);
+        out[o + 3] = finishF16(a3, w, r3, x, bound, n);
+    }
+
+    private static float finishBf16(FloatVector acc, short[] w, int wo, float[] x, int bound, int n) {
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) sum += HalfFloats.bf16ToFloat(w[wo + i]) * x[i];
+        return sum;
+    }
+
+    private static float finishF16(FloatVector acc, short[] w, int wo, float[] x, int bound, int n) {
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) sum += HalfFloats.f16ToFloat(w[wo + i]) * x[i];
+        return sum;
     }
 
     private static void store4(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,

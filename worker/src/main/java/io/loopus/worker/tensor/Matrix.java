@@ -35,11 +35,7 @@ public abstract sealed class Matrix permits F32Matrix, F16Matrix, BF16Matrix {
      * Bit-identical whatever n is.
      */
     public final void multiply(float[] x, int xStride, int n, float[] out, int outStride, int j0, int j1) {
-        if (n == 1) {
-            for (int j = j0; j < j1; j++) out[j] = dotRow(j, x, 0);
-            return;
-        }
-        int j = j0;
+        int j = j0; // four rows at a time even for one token: four independent FMA chains
         for (; j + 4 <= j1; j += 4) multiply4(j, x, xStride, n, out, outStride);
         for (; j < j1; j++) {
             for (int t = 0; t < n; t++) out[t * outStride + j] = dotRow(j, x, t * xStride);
