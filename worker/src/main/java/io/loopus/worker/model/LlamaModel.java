@@ -1,5 +1,6 @@
 package io.loopus.worker.model;
 
+import io.loopus.worker.tensor.AttentionShape;
 import io.loopus.worker.tensor.Backend;
 import io.loopus.worker.tensor.Tensor;
 
@@ -15,6 +16,7 @@ public final class LlamaModel {
     private final LlamaWeights weights;
     private final Backend backend;
     private final RopeTable rope;
+    private final AttentionShape attentionShape;
     private Buffers buffers;
     private int[][] blockTables = new int[16][];
     private int[] logitRowIndex = new int[16];
@@ -24,6 +26,7 @@ public final class LlamaModel {
         this.weights = weights;
         this.backend = backend;
         this.rope = new RopeTable(config);
+        this.attentionShape = new AttentionShape(config.heads(), config.kvHeads(), config.headDim(), rope.pairOrder());
     }
 
     public LlamaConfig config() { return config; }
@@ -118,7 +121,7 @@ public final class LlamaModel {
         backend.rope(b.q, n, batch.positions, rope);
         backend.rope(b.k, n, batch.positions, rope);
         backend.storeKv(b.k, b.v, n, blockTables, batch.positions, cache, l);
-        backend.attention(b.q, n, config.heads(), config.kvHeads(), config.headDim(), blockTables, batch.positions,
+        backend.attention(b.q, n, attentionShape, blockTables, batch.positions,
                 cache, l, b.att);
         backend.matmul(b.att, n, w.wo(), b.xb);
         backend.add(b.x, b.xb, n);

@@ -32,6 +32,16 @@ public final class RopeTable {
 
     public int headDim() { return 2 * half; }
 
+    /** A head's channels RoPE pair by pair: the two channels of pair i, for i = 0, 1, … */
+    public int[] pairOrder() {
+        int[] order = new int[2 * half];
+        for (int i = 0; i < half; i++) {
+            order[2 * i] = convention == RopeConvention.INTERLEAVED ? 2 * i : i;
+            order[2 * i + 1] = convention == RopeConvention.INTERLEAVED ? 2 * i + 1 : i + half;
+        }
+        return order;
+    }
+
     /** Rotates {@code heads} heads of width 2*half stored at x[off..] for position pos, in place. */
     public void rotate(float[] x, int off, int heads, int pos) {
         int base = pos * half;

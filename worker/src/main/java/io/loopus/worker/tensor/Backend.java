@@ -34,7 +34,7 @@ public interface Backend {
      * Causal attention with grouped-query heads: row t attends to cache positions 0..positions[t]
      * of its own sequence.
      */
-    void attention(Tensor q, int n, int heads, int kvHeads, int headDim, int[][] blockTables, int[] positions,
+    void attention(Tensor q, int n, AttentionShape shape, int[][] blockTables, int[] positions,
                    PagedKvCache cache, int layer, Tensor out);
 
     /** gate[t] = silu(gate[t]) * up[t]. */

@@ -31,6 +31,10 @@ public final class CpuBackend implements Backend {
     @Override public void matmul(Tensor x, int n, Matrix w, Tensor out) {
         float[] xs = data(x), os = data(out);
         int xStride = x.cols(), outStride = out.cols();
+        if (OpenBlasGemm.worthIt(w, n)) {
+            OpenBlasGemm.multiply((F32Matrix) w, xs, xStride, n, os, outStride);
+            return;
+        }
         long work = (long) n * w.rows() * w.cols();
         Parallel.forRange(w.rows(), work, 4, (from, to) -> w.multiply(xs, xStride, n, os, outStride, from, to));
     }
@@ -76,8 +80,10 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    @Override public void attention(Tensor q, int n, int heads, int kvHeads, int headDim, int[][] blockTables,
+    @Override public void attention(Tensor q, int n, AttentionShape shape, int[][] blockTables,
                                     int[] positions, PagedKvCache cache, int layer, Tensor out) {
+        int heads = shape.heads(), kvHeads = shape.kvHeads(), headDim = shape.headDim();
+        int[] order = shape.channelOrder();
         float[] qs = data(q), os = data(out);
         float[] kc = cache.keys(layer), vc = cache.values(layer);
         int qCols = q.cols(), outCols = out.cols(), group = heads / kvHeads;
@@ -95,7 +101,7 @@ public final class CpuBackend implements Backend {
                 int[] table = blockTables[t];
                 for (int p0 = 0; p0 < len; p0 += blockSize) {
                     int base = table[p0 / blockSize] * blockSize * kvDim;
-                    blockScores(qs, qo, kc, base + kvo * blockSize, blockSize, headDim, scale, scores, p0);
+                    blockScores(qs, qo, kc, base + kvo * blockSize, blockSize, order, scale, scores, p0);
                 }
                 float max = Float.NEGATIVE_INFINITY;
                 for (int p = 0; p < len; p++) max = Math.max(max, scores[p]);
@@ -107,17 +113,18 @@ public final class CpuBackend implements Backend {
 
     /**
      * Scores of one head against every slot of one key block (channel-major: slot j of channel d
-     * at keys[k0 + d*blockSize + j]): one vector of slots per accumulator, the head's channels in order.
+     * at keys[k0 + d*blockSize + j]): one vector of slots per accumulator, channels in RoPE pair order.
      */
-    private static void blockScores(float[] q, int qo, float[] keys, int k0, int blockSize, int headDim, float scale,
+    private static void blockScores(float[] q, int qo, float[] keys, int k0, int blockSize, int[] order, float scale,
                                     float[] scores, int so) {
+        FloatVector scaleV = FloatVector.broadcast(Kernels.F, scale);
         for (int j = 0; j < blockSize; j += Kernels.LANES) {
             FloatVector acc = FloatVector.zero(Kernels.F);
-            for (int d = 0; d < headDim; d++) {
-                acc = FloatVector.fromArray(Kernels.F, keys, k0 + d * blockSize + j)
-                        .fma(FloatVector.broadcast(Kernels.F, q[qo + d]), acc);
+            for (int ch : order) {
+                acc = FloatVector.fromArray(Kernels.F, keys, k0 + ch * blockSize + j)
+                        .fma(FloatVector.broadcast(Kernels.F, q[qo + ch]), acc);
             }
-            acc.mul(scale).intoArray(scores, so + j);
+            acc.mul(scaleV).intoArray(scores, so + j);
         }
     }
 
@@ -156,7 +163,28 @@ public final class CpuBackend implements Backend {
     private static void weightedValues(float[] w, int len, float inv, float[] values, int[] table, int kvDim,
                                        int blockSize, int kvo, int headDim, float[] out, int oo) {
         int bound = Kernels.F.loopBound(headDim);
-        for (int c = 0; c < bound; c += Kernels.LANES) {
+        FloatVector invV = FloatVector.broadcast(Kernels.F, inv);
+        int c = 0;
+        for (; c + 4 * Kernels.LANES <= bound; c += 4 * Kernels.LANES) { // four vectors of channels per pass
+            FloatVector a0 = FloatVector.zero(Kernels.F), a1 = a0, a2 = a0, a3 = a0;
+            for (int p0 = 0; p0 < len; p0 += blockSize) {
+                int base = table[p0 / blockSize] * blockSize * kvDim + kvo + c;
+                int end = Math.min(blockSize, len - p0);
+                for (int i = 0; i < end; i++) {
+                    FloatVector wp = FloatVector.broadcast(Kernels.F, w[p0 + i]);
+                    int o = base + i * kvDim;
+                    a0 = FloatVector.fromArray(Kernels.F, values, o).fma(wp, a0);
+                    a1 = FloatVector.fromArray(Kernels.F, values, o + Kernels.LANES).fma(wp, a1);
+                    a2 = FloatVector.fromArray(Kernels.F, values, o + 2 * Kernels.LANES).fma(wp, a2);
+                    a3 = FloatVector.fromArray(Kernels.F, values, o + 3 * Kernels.LANES).fma(wp, a3);
+                }
+            }
+            a0.mul(invV).intoArray(out, oo + c);
+            a1.mul(invV).intoArray(out, oo + c + Kernels.LANES);
+            a2.mul(invV).intoArray(out, oo + c + 2 * Kernels.LANES);
+            a3.mul(invV).intoArray(out, oo + c + 3 * Kernels.LANES);
+        }
+        for (; c < bound; c += Kernels.LANES) {
             FloatVector acc = FloatVector.zero(Kernels.F);
             for (int p0 = 0; p0 < len; p0 += blockSize) {
                 int base = table[p0 / blockSize] * blockSize * kvDim + kvo + c;
@@ -166,9 +194,9 @@ public final class CpuBackend implements Backend {
                             .fma(FloatVector.broadcast(Kernels.F, w[p0 + i]), acc);
                 }
             }
-            acc.mul(inv).intoArray(out, oo + c);
+            acc.mul(invV).intoArray(out, oo + c);
         }
-        for (int c = bound; c < headDim; c++) {
+        for (c = bound; c < headDim; c++) {
             float acc = 0;
             for (int p = 0; p < len; p++) {
                 acc += w[p] * values[table[p / blockSize] * blockSize * kvDim + (p % blockSize) * kvDim + kvo + c];

@@ -23,6 +23,8 @@ public final class Kernels {
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     public static final int LANES = F.length();
+    /** 512-bit vectors come with 32 registers (AVX-512); narrower ones with 16 (AVX2). */
+    private static final boolean WIDE_REGISTER_FILE = F.vectorBitSize() >= 512;
 
     /** Canonical dot product of a[ao..ao+n) and b[bo..bo+n). */
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -96,6 +98,10 @@ public final class Kernels {
                                 float[] out, int outStride, int j) {
         int bound = F.loopBound(n);
         int t = t0;
+        if (!WIDE_REGISTER_FILE) {
+            for (; t + 2 <= t1; t += 2) dot4RowsTwoTokens(w, r0, r1, r2, r3, n, x, t * xStride, (t + 1) * xStride,
+                    out, t * outStride + j, (t + 1) * outStride + j);
+        }
         for (; t + 4 <= t1; t += 4) {
             int xa = t * xStride, xb = xa + xStride, xc = xb + xStride, xd = xc + xStride;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -122,6 +128,29 @@ public final class Kernels {
             store4(out, (t + 3) * outStride + j, d0, d1, d2, d3, w, r0, r1, r2, r3, x, xd, bound, n);
         }
         for (; t < t1; t++) dot4RowsOneToken(w, r0, r1, r2, r3, n, x, t * xStride, out, t * outStride + j);
+    }
+
+    /**
+     * 4 rows x 2 tokens: 8 accumulators, 4 weight vectors and 1 input fit the 16 registers of AVX2
+     * (4 x 4 would spill). Same per-pair order as every other kernel here.
+     */
+    private static void dot4RowsTwoTokens(float[] w, int r0, int r1, int r2, int r3, int n, float[] x, int xa, int xb,
+                                          float[] out, int oa, int ob) {
+        int bound = F.loopBound(n);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector w0 = FloatVector.fromArray(F, w, r0 + i);
+            FloatVector w1 = FloatVector.fromArray(F, w, r1 + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, r2 + i);
+            FloatVector w3 = FloatVector.fromArray(F, w, r3 + i);
+            FloatVector v = FloatVector.fromArray(F, x, xa + i);
+            a0 = w0.fma(v, a0); a1 = w1.fma(v, a1); a2 = w2.fma(v, a2); a3 = w3.fma(v, a3);
+            v = FloatVector.fromArray(F, x, xb + i);
+            b0 = w0.fma(v, b0); b1 = w1.fma(v, b1); b2 = w2.fma(v, b2); b3 = w3.fma(v, b3);
+        }
+        store4(out, oa, a0, a1, a2, a3, w, r0, r1, r2, r3, x, xa, bound, n);
+        store4(out, ob, b0, b1, b2, b3, w, r0, r1, r2, r3, x, xb, bound, n);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.loopus.worker.jmh;
 
 import io.loopus.worker.model.PagedKvCache;
+import io.loopus.worker.tensor.AttentionShape;
 import io.loopus.worker.tensor.CpuBackend;
 import io.loopus.worker.tensor.CpuTensor;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,6 +17,8 @@ import java.util.SplittableRandom;
  */
 public class AttentionBenchmark extends KernelBenchmark {
     static final int HEADS = 12, KV_HEADS = 12, HEAD_DIM = 64, CONTEXT = 512;
+    static final AttentionShape SHAPE = new AttentionShape(HEADS, KV_HEADS, HEAD_DIM,
+            java.util.stream.IntStream.range(0, HEAD_DIM).toArray());
 
     @Param({"1", "16"})
     public int seqs;
@@ -49,7 +52,7 @@ public class AttentionBenchmark extends KernelBenchmark {
 
     @Benchmark
     public float attention(Traffic t) {
-        CpuBackend.INSTANCE.attention(q, seqs, HEADS, KV_HEADS, HEAD_DIM, tables, positions, cache, 0, out);
+        CpuBackend.INSTANCE.attention(q, seqs, SHAPE, tables, positions, cache, 0, out);
         return count(t, out.data()[0]);
     }
 }
