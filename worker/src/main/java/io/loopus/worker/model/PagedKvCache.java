@@ -14,6 +14,7 @@ public final class PagedKvCache {
 
     private final int layers;
     private final int kvDim;
+    private final int headDim;
     private final int blockSize;
     private final int numBlocks;
     private final float[][] keys;
@@ -30,12 +31,13 @@ public final class PagedKvCache {
     }
 
     public PagedKvCache(LlamaConfig config, int capacityTokens) {
-        this(config.layers(), config.kvDim(), DEFAULT_BLOCK_SIZE, capacityTokens);
+        this(config.layers(), config.kvHeads(), config.headDim(), DEFAULT_BLOCK_SIZE, capacityTokens);
     }
 
-    public PagedKvCache(int layers, int kvDim, int blockSize, int capacityTokens) {
+    public PagedKvCache(int layers, int kvHeads, int headDim, int blockSize, int capacityTokens) {
         this.layers = layers;
-        this.kvDim = kvDim;
+        this.kvDim = kvHeads * headDim;
+        this.headDim = headDim;
         this.blockSize = blockSize;
         this.numBlocks = Math.max(1, (capacityTokens + blockSize - 1) / blockSize);
         long perLayer = (long) numBlocks * blockSize * kvDim;
@@ -60,6 +62,8 @@ public final class PagedKvCache {
     public int kvDim() { return kvDim; }
 
     public int blockSize() { return blockSize; }
+
+    public int headDim() { return headDim; }
 
     public float[] keys(int layer) { return keys[layer]; }
 
@@ -117,9 +121,9 @@ public final class PagedKvCache {
     public synchronized int[] blockTable(int seq) { return sequence(seq).blocks; }
 
     /**
-     * Start of the block holding {@code pos} in a layer array. Within a block, keys are stored
-     * channel-major ({@code [channel][slot]}, so attention scores many positions per vector) and
-     * values position-major ({@code [slot][channel]}).
+     * Start of the block holding {@code pos} in a layer array. A block is head-major, so that one
+     * head's part of a block is one contiguous run: keys {@code [kvHead][channel][slot]} (attention
+     * scores a vector of positions at a time) and values {@code [kvHead][slot][channel]}.
      */
     public int blockBase(int[] blockTable, int pos) {
         return blockTable[pos / blockSize] * blockSize * kvDim;

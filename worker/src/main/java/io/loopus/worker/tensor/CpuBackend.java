@@ -71,12 +71,14 @@ public final class CpuBackend implements Backend {
                                   PagedKvCache cache, int layer) {
         float[] ks = data(k), vs = data(v);
         float[] kc = cache.keys(layer), vc = cache.values(layer);
-        int kvDim = cache.kvDim(), blockSize = cache.blockSize();
+        int kvDim = cache.kvDim(), blockSize = cache.blockSize(), headDim = cache.headDim();
         for (int t = 0; t < n; t++) {
             int base = cache.blockBase(blockTables[t], positions[t]);
             int slot = positions[t] % blockSize;
             for (int d = 0; d < kvDim; d++) kc[base + d * blockSize + slot] = ks[t * k.cols() + d];
-            System.arraycopy(vs, t * v.cols(), vc, base + slot * kvDim, kvDim);
+            for (int h = 0; h < kvDim / headDim; h++) {
+                System.arraycopy(vs, t * v.cols() + h * headDim, vc, base + (h * blockSize + slot) * headDim, headDim);
+            }
         }
     }
 
@@ -157,8 +159,8 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * out[c] = inv * sum_p w[p] * V[p][kvo + c] for one head, a vector of channels at a time with
-     * the sum kept in a register across all positions.
+     * out[c] = inv * sum_p w[p] * V[p][c] for one head (its values contiguous within each block),
+     * four vectors of channels at a time with the sums kept in registers across all positions.
      */
     private static void weightedValues(float[] w, int len, float inv, float[] values, int[] table, int kvDim,
                                        int blockSize, int kvo, int headDim, float[] out, int oo) {
@@ -168,11 +170,11 @@ public final class CpuBackend implements Backend {
         for (; c + 4 * Kernels.LANES <= bound; c += 4 * Kernels.LANES) { // four vectors of channels per pass
             FloatVector a0 = FloatVector.zero(Kernels.F), a1 = a0, a2 = a0, a3 = a0;
             for (int p0 = 0; p0 < len; p0 += blockSize) {
-                int base = table[p0 / blockSize] * blockSize * kvDim + kvo + c;
+                int base = table[p0 / blockSize] * blockSize * kvDim + kvo * blockSize + c;
                 int end = Math.min(blockSize, len - p0);
                 for (int i = 0; i < end; i++) {
                     FloatVector wp = FloatVector.broadcast(Kernels.F, w[p0 + i]);
-                    int o = base + i * kvDim;
+                    int o = base + i * headDim;
                     a0 = FloatVector.fromArray(Kernels.F, values, o).fma(wp, a0);
                     a1 = FloatVector.fromArray(Kernels.F, values, o + Kernels.LANES).fma(wp, a1);
                     a2 = FloatVector.fromArray(Kernels.F, values, o + 2 * Kernels.LANES).fma(wp, a2);
@@ -187,10 +189,10 @@ public final class CpuBackend implements Backend {
         for (; c < bound; c += Kernels.LANES) {
             FloatVector acc = FloatVector.zero(Kernels.F);
             for (int p0 = 0; p0 < len; p0 += blockSize) {
-                int base = table[p0 / blockSize] * blockSize * kvDim + kvo + c;
+                int base = table[p0 / blockSize] * blockSize * kvDim + kvo * blockSize + c;
                 int end = Math.min(blockSize, len - p0);
                 for (int i = 0; i < end; i++) {
-                    acc = FloatVector.fromArray(Kernels.F, values, base + i * kvDim)
+                    acc = FloatVector.fromArray(Kernels.F, values, base + i * headDim)
                             .fma(FloatVector.broadcast(Kernels.F, w[p0 + i]), acc);
                 }
             }
@@ -199,7 +201,7 @@ public final class CpuBackend implements Backend {
         for (c = bound; c < headDim; c++) {
             float acc = 0;
             for (int p = 0; p < len; p++) {
-                acc += w[p] * values[table[p / blockSize] * blockSize * kvDim + (p % blockSize) * kvDim + kvo + c];
+                acc += w[p] * values[table[p / blockSize] * blockSize * kvDim + kvo * blockSize + (p % blockSize) * headDim + c];
             }
             out[oo + c] = acc * inv;
         }

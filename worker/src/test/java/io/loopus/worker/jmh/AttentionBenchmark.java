@@ -31,7 +31,7 @@ public class AttentionBenchmark extends KernelBenchmark {
     @Setup
     public void setup() {
         int kvDim = KV_HEADS * HEAD_DIM;
-        cache = new PagedKvCache(1, kvDim, PagedKvCache.DEFAULT_BLOCK_SIZE, seqs * CONTEXT);
+        cache = new PagedKvCache(1, KV_HEADS, HEAD_DIM, PagedKvCache.DEFAULT_BLOCK_SIZE, seqs * CONTEXT);
         SplittableRandom r = new SplittableRandom(4);
         for (float[] a : new float[][] {cache.keys(0), cache.values(0)}) {
             for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
