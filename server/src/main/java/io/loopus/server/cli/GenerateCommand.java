@@ -3,6 +3,7 @@ package io.loopus.server.cli;
 import io.loopus.worker.generate.GenerationResult;
 import io.loopus.worker.generate.Generator;
 import io.loopus.worker.generate.SamplingParams;
+import io.loopus.worker.generate.StopStrings;
 import io.loopus.worker.load.LoadedModel;
 import io.loopus.worker.tokenizer.TextStream;
 import picocli.CommandLine.Command;
@@ -12,7 +13,9 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -39,6 +42,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "random seed (same seed, same output)")
     long seed;
 
+    @Option(names = "--stop", paramLabel = "TEXT", description = "stop before this text (repeatable)")
+    List<String> stop = new ArrayList<>();
+
     @Option(names = "--json", description = "print one JSON object instead of streaming text")
     boolean json;
 
@@ -53,6 +59,7 @@ public final class GenerateCommand implements Callable<Integer> {
         Generator generator = new Generator(loaded.model());
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         TextStream stream = new TextStream(loaded.tokenizer());
+        StopStrings stops = new StopStrings(stop);
         StringBuilder text = new StringBuilder();
         if (!json) {
             int prev = -1;
@@ -60,13 +67,14 @@ public final class GenerateCommand implements Callable<Integer> {
                 out.print(stream.push(prev, id));
                 prev = id;
             }
+            out.print(stream.flush());
         }
         GenerationResult r = generator.generate(promptIds, maxNewTokens, params, (prev, token) -> {
-            String piece = stream.push(prev, token);
-            text.append(piece);
-            if (!json) out.print(piece);
+            emit(stops.push(stream.push(prev, token)), text, out);
+            return !stops.stopped();
         });
-        text.append(stream.flush());
+        emit(stops.push(stream.flush()), text, out);
+        emit(stops.flush(), text, out);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("prompt_ids", r.promptIds());
@@ -80,5 +88,11 @@ public final class GenerateCommand implements Callable<Integer> {
             System.err.printf("%d tokens, %.1f tok/s (%s)%n", r.ids().length, r.ids().length / r.seconds(), r.finishReason());
         }
         return 0;
+    }
+
+    /** Streams a piece (text mode) and keeps it for the JSON result. */
+    private void emit(String piece, StringBuilder text, PrintStream out) {
+        text.append(piece);
+        if (!json) out.print(piece);
     }
 }

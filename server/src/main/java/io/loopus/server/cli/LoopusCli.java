@@ -22,8 +22,15 @@ public final class LoopusCli {
                 cmd.getErr().println("loopus " + cmd.getCommandName() + ": error: " + ex.getMessage());
                 return 2;
             }
+
             throw ex;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("loopus: error: out of memory (" + e.getMessage()
+                    + "); give the JVM more heap, e.g. LOOPUS_JAVA_OPTS=-Xmx16g");
+            return 3;
+        }
     }
 }

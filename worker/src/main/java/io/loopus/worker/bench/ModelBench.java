@@ -1,5 +1,6 @@
 package io.loopus.worker.bench;
 
+import io.loopus.worker.generate.Sampler;
 import io.loopus.worker.model.Batch;
 import io.loopus.worker.model.LlamaConfig;
 import io.loopus.worker.model.LlamaModel;
@@ -155,9 +156,7 @@ public final class ModelBench {
 
     private int argmax(Tensor logits, int r) {
         model.backend().read(logits, r, row);
-        int best = 0;
-        for (int i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
-        return best;
+        return Sampler.argmax(row, row.length);
     }
 
     private double singleStream(PagedKvCache cache, int seq) {

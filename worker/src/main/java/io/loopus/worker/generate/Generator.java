@@ -14,10 +14,10 @@ import java.util.List;
  * (each step runs every unfinished sequence's next token in one batch).
  */
 public final class Generator {
-    /** Called with each new token as soon as it is chosen. */
+    /** Called with each new token as soon as it is chosen; returns false to stop (a stop string). */
     @FunctionalInterface
     public interface TokenListener {
-        void onToken(int prev, int token);
+        boolean onToken(int prev, int token);
     }
 
     private final LlamaModel model;
@@ -52,10 +52,10 @@ public final class Generator {
                 : (seqIndex, prev, token) -> listener.onToken(prev, token)).get(0);
     }
 
-    /** Token callback for batched generation. */
+    /** Token callback for batched generation; returns false to stop that sequence. */
     @FunctionalInterface
     public interface BatchListener {
-        void onToken(int sequence, int prev, int token);
+        boolean onToken(int sequence, int prev, int token);
     }
 
     /**
@@ -105,7 +105,10 @@ public final class Generator {
                 }
                 history[s][length[s]++] = token;
                 generated[s]++;
-                if (listener != null) listener.onToken(s, prev, token);
+                if (listener != null && !listener.onToken(s, prev, token)) {
+                    finish[s] = "stop";
+                    continue;
+                }
                 if (generated[s] >= maxNewTokens || length[s] >= config.contextLength()) {
                     finish[s] = "length";
                     continue;

@@ -48,19 +48,27 @@ public final class Sampler {
             probs[i] = e;
             sum += e;
         }
-        // candidates sorted by probability: keys are (probability bits, index), ascending
+        // Candidates sorted by probability, keys (probability bits, index) ascending. Without top-k,
+        // tokens far below the top-p cut-off cannot be needed: drop them before sorting (llama2.c).
+        double floor = params.topK() == 0 && params.topP() < 1 ? (1 - params.topP()) * sum / (v - 1) : 0;
         int n = 0;
         for (int i = 0; i < v; i++) {
-            if (probs[i] > 0) order[n++] = ((long) Float.floatToRawIntBits(probs[i]) << 32) | i;
+            if (probs[i] > 0 && probs[i] >= floor) order[n++] = ((long) Float.floatToRawIntBits(probs[i]) << 32) | i;
         }
         Arrays.sort(order, 0, n);
         int keep = params.topK() > 0 ? Math.min(params.topK(), n) : n;
+        double keptMass = 0; // top-p applies to the distribution renormalised over the top-k (as HF and vLLM do)
+        if (params.topK() > 0) {
+            for (int r = n - 1; r >= n - keep; r--) keptMass += probs[(int) order[r]];
+        } else {
+            keptMass = sum;
+        }
         double kept = 0;
         int count = 0;
         for (int r = n - 1; r >= n - keep; r--) {
             kept += probs[(int) order[r]];
             count++;
-            if (kept >= params.topP() * sum) break;
+            if (kept >= params.topP() * keptMass) break;
         }
         double u = random.nextDouble() * kept;
         double acc = 0;
@@ -72,7 +80,8 @@ public final class Sampler {
         return (int) order[n - count];
     }
 
-    static int argmax(float[] x, int n) {
+    /** Index of the largest of x[0..n) (the first, on ties). */
+    public static int argmax(float[] x, int n) {
         int best = 0;
         for (int i = 1; i < n; i++) if (x[i] > x[best]) best = i;
         return best;

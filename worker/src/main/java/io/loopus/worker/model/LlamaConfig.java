@@ -36,11 +36,4 @@ public record LlamaConfig(String architecture, int dim, int hiddenDim, int layer
         for (int e : eosIds) if (e == token) return true;
         return false;
     }
-
-    /** Parameters that a token's forward pass reads (excludes the embedding table, which is only indexed). */
-    public long activeParameters() {
-        long attn = (long) dim * qDim() * 2 + (long) dim * kvDim() * 2;
-        long ffn = 3L * dim * hiddenDim;
-        return layers * (attn + ffn + 2L * dim) + dim + (long) vocabSize * dim;
-    }
 }

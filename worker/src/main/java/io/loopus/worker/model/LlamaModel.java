@@ -18,6 +18,8 @@ public final class LlamaModel {
     private final RopeTable rope;
     private final AttentionShape attentionShape;
     private Buffers buffers;
+    private Tensor logitsIn, logits; // sized by the rows that want logits, not by the batch
+
     private int[][] blockTables = new int[16][];
     private int[] logitRowIndex = new int[16];
 
@@ -42,7 +44,7 @@ public final class LlamaModel {
     /** Activation buffers for up to {@code capacity} rows. */
     private static final class Buffers {
         final int capacity;
-        final Tensor x, xb, q, k, v, att, hb, hb2, logitsIn, logits;
+        final Tensor x, xb, q, k, v, att, hb, hb2;
 
         Buffers(Backend b, LlamaConfig c, int capacity) {
             this.capacity = capacity;
@@ -54,8 +56,6 @@ public final class LlamaModel {
             att = b.allocate(capacity, c.qDim());
             hb = b.allocate(capacity, c.hiddenDim());
             hb2 = b.allocate(capacity, c.hiddenDim());
-            logitsIn = b.allocate(capacity, c.dim());
-            logits = b.allocate(capacity, c.vocabSize());
         }
     }
 
@@ -72,7 +72,7 @@ public final class LlamaModel {
     /**
      * Runs one step. Grows each sequence in the cache to cover its positions, writes their keys
      * and values, and returns the logits of the rows that asked for them, in row order
-     * ({@code batch.logitRows()} rows of {@code vocabSize}).
+     * ({@code batch.logitRows()} rows of {@code vocabSize}), or null when none asked.
      */
     public Tensor forward(Batch batch, PagedKvCache cache) {
         int n = batch.size;
@@ -97,10 +97,16 @@ public final class LlamaModel {
 
         int m = 0;
         for (int t = 0; t < n; t++) if (batch.wantLogits[t]) logitRowIndex[m++] = t;
-        backend.gatherRows(b.x, logitRowIndex, m, b.logitsIn);
-        backend.rmsNorm(b.logitsIn, m, weights.finalNorm(), config.normEps(), b.logitsIn);
-        backend.matmul(b.logitsIn, m, weights.lmHead(), b.logits);
-        return b.logits;
+        if (m == 0) return null;
+        if (logits == null || logits.rows() < m) {
+            int rows = Math.max(m, logits == null ? 1 : 2 * logits.rows());
+            logitsIn = backend.allocate(rows, config.dim());
+            logits = backend.allocate(rows, config.vocabSize());
+        }
+        backend.gatherRows(b.x, logitRowIndex, m, logitsIn);
+        backend.rmsNorm(logitsIn, m, weights.finalNorm(), config.normEps(), logitsIn);
+        backend.matmul(logitsIn, m, weights.lmHead(), logits);
+        return logits;
     }
 
     private void layer(int l, LayerWeights w, Batch batch, int n, Buffers b, PagedKvCache cache) {

@@ -1,13 +1,12 @@
 package io.loopus.worker.model;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Keys and values of many sequences in fixed-size blocks (vLLM-style paging): a sequence owns a
  * table of blocks, grows block by block, and returns its blocks to the pool the moment it is freed.
  * The block size must be a multiple of the CPU vector width (16 is, for every x86 and ARM width).
+ * Not thread-safe: the stage that owns a cache is its only user.
  */
 public final class PagedKvCache {
     public static final int DEFAULT_BLOCK_SIZE = 16;
@@ -21,7 +20,10 @@ public final class PagedKvCache {
     private final float[][] values;
     private final int[] freeBlocks;
     private int freeCount;
-    private final Map<Integer, Sequence> sequences = new HashMap<>();
+    /** Live sequences by id; ids of freed sequences are reused, so the table stays as small as the peak. */
+    private Sequence[] sequences = new Sequence[16];
+    private int[] freeIds = new int[16];
+    private int freeIdCount;
     private int nextId;
 
     private static final class Sequence {
@@ -51,10 +53,6 @@ public final class PagedKvCache {
         this.freeCount = numBlocks;
     }
 
-    public static long bytesPerToken(LlamaConfig config) {
-        return 2L * config.layers() * config.kvDim() * Float.BYTES;
-    }
-
     public int capacityTokens() { return numBlocks * blockSize; }
 
     public int freeTokens() { return freeCount * blockSize; }
@@ -70,29 +68,27 @@ public final class PagedKvCache {
     public float[] values(int layer) { return values[layer]; }
 
     /** Starts an empty sequence and returns its id. */
-    public synchronized int newSequence() {
-        int id = nextId++;
-        sequences.put(id, new Sequence());
+    public int newSequence() {
+        int id = freeIdCount > 0 ? freeIds[--freeIdCount] : nextId++;
+        if (id >= sequences.length) sequences = Arrays.copyOf(sequences, 2 * sequences.length);
+        sequences[id] = new Sequence();
         return id;
     }
 
     /** Returns the sequence's blocks to the pool. Unknown ids are ignored. */
-    public synchronized void free(int seq) {
-        Sequence s = sequences.remove(seq);
-        if (s == null) return;
+    public void free(int seq) {
+        if (seq < 0 || seq >= sequences.length || sequences[seq] == null) return;
+        Sequence s = sequences[seq];
+        sequences[seq] = null;
         for (int i = 0; i < s.blockCount; i++) freeBlocks[freeCount++] = s.blocks[i];
+        if (freeIdCount == freeIds.length) freeIds = Arrays.copyOf(freeIds, 2 * freeIds.length);
+        freeIds[freeIdCount++] = seq;
     }
 
-    public synchronized int length(int seq) { return sequence(seq).length; }
-
-    /** Blocks a sequence of {@code tokens} tokens would need beyond those it has. */
-    public synchronized int blocksNeeded(int seq, int tokens) {
-        Sequence s = sequence(seq);
-        return Math.max(0, (tokens + blockSize - 1) / blockSize - s.blockCount);
-    }
+    public int length(int seq) { return sequence(seq).length; }
 
     /** Makes room for positions [0, length) and records the new length. */
-    public synchronized void grow(int seq, int length) {
+    public void grow(int seq, int length) {
         Sequence s = sequence(seq);
         int need = (length + blockSize - 1) / blockSize;
         if (need - s.blockCount > freeCount) {
@@ -105,7 +101,7 @@ public final class PagedKvCache {
     }
 
     /** Gives {@code dst} the keys and values of positions [0, length) of {@code src} (whole blocks are copied). */
-    public synchronized void copyPrefix(int src, int dst, int length) {
+    public void copyPrefix(int src, int dst, int length) {
         grow(dst, length);
         int[] from = sequence(src).blocks, to = sequence(dst).blocks;
         int blockFloats = blockSize * kvDim;
@@ -118,7 +114,7 @@ public final class PagedKvCache {
     }
 
     /** The block table of a sequence (valid until the sequence grows or is freed). */
-    public synchronized int[] blockTable(int seq) { return sequence(seq).blocks; }
+    public int[] blockTable(int seq) { return sequence(seq).blocks; }
 
     /**
      * Start of the block holding {@code pos} in a layer array. A block is head-major, so that one
@@ -132,7 +128,7 @@ public final class PagedKvCache {
     public int layers() { return layers; }
 
     private Sequence sequence(int seq) {
-        Sequence s = sequences.get(seq);
+        Sequence s = seq >= 0 && seq < sequences.length ? sequences[seq] : null;
         if (s == null) throw new IllegalArgumentException("unknown KV cache sequence " + seq);
         return s;
     }

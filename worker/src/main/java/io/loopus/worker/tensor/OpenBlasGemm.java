@@ -11,8 +11,8 @@ import java.util.WeakHashMap;
  * about 80 GFLOP/s for 64 tokens x 768x768 against about 45 for the Vector API kernels. OpenBLAS
  * is only fast on off-heap memory, so a matrix gets an off-heap copy the first time it is used
  * for a batch (decoding one token keeps using the heap copy, which the Vector API reads fastest).
- * Where the native library cannot load, {@link #available()} is false and the caller stays on
- * its own kernels.
+ * Where the native library cannot load, {@link #worthIt} is false and the caller stays on its own
+ * kernels.
  */
 final class OpenBlasGemm {
     /** Tokens from which a batch goes to OpenBLAS (below, packing costs more than it saves). */
@@ -20,11 +20,15 @@ final class OpenBlasGemm {
     /** Matrices smaller than this (in elements) stay on the Vector API kernels. */
     static final long MIN_ELEMENTS = 1L << 18;
 
-    private static final boolean AVAILABLE = load();
     private static final Map<F32Matrix, FloatPointer> OFF_HEAP = new WeakHashMap<>();
     private static final ThreadLocal<FloatPointer[]> IO = ThreadLocal.withInitial(() -> new FloatPointer[2]);
 
     private OpenBlasGemm() {}
+
+    /** Loads the native library on first need only: small models never pay for it. */
+    private static final class Native {
+        static final boolean AVAILABLE = load();
+    }
 
     private static boolean load() {
         if (Boolean.getBoolean("loopus.openblas.disable")) return false;
@@ -37,10 +41,9 @@ final class OpenBlasGemm {
         }
     }
 
-    static boolean available() { return AVAILABLE; }
-
     static boolean worthIt(Matrix w, int n) {
-        return AVAILABLE && n >= MIN_TOKENS && w instanceof F32Matrix && (long) w.rows() * w.cols() >= MIN_ELEMENTS;
+        return n >= MIN_TOKENS && w instanceof F32Matrix && (long) w.rows() * w.cols() >= MIN_ELEMENTS
+                && Native.AVAILABLE;
     }
 
     /** out[t*outStride + j] = row_j · x[t*xStride ..] for t < n and every row j. */

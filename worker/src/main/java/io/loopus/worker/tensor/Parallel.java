@@ -1,15 +1,14 @@
 package io.loopus.worker.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Splits index ranges over a fixed set of worker threads sized to the cores; small work runs on
  * the caller. Chunks are claimed, not assigned: the caller and any worker that is awake take the
- * next unclaimed chunk, so a worker the OS has not scheduled yet never stalls a kernel (the
- * caller simply does its share). Workers spin briefly before parking, so the back-to-back kernels
- * of a decode step do not each pay a wake-up. A dispatch allocates nothing but the caller's lambda.
+ * next unclaimed chunk of the current job, so a worker the OS has not scheduled yet never stalls a
+ * kernel (the caller simply does its share). Workers spin briefly before parking, so the
+ * back-to-back kernels of a decode step do not each pay a wake-up.
  */
 public final class Parallel {
     private Parallel() {}
@@ -26,14 +25,38 @@ public final class Parallel {
         void run(int from, int to);
     }
 
+    /** One dispatch, published whole through {@link #current}: a late worker can only touch its own job. */
+    private static final class Job {
+        final RangeBody body;
+        final int n, per, chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger completed = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(RangeBody body, int n, int per, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.per = per;
+            this.chunks = chunks;
+        }
+
+        /** Claims and runs chunks until none is left. */
+        void work() {
+            int k;
+            while ((k = next.getAndIncrement()) < chunks) {
+                try {
+                    body.run(k * per, Math.min(n, (k + 1) * per));
+                } catch (Throwable e) {
+                    failure = e;
+                } finally {
+                    completed.incrementAndGet();
+                }
+            }
+        }
+    }
+
     private static final Thread[] WORKERS = new Thread[THREADS - 1];
-    /** (job generation << 32) | index of the next unclaimed chunk. */
-    private static final AtomicLong state = new AtomicLong();
-    private static final AtomicInteger completed = new AtomicInteger();
-    private static volatile RangeBody job;
-    private static volatile int jobN, jobPer, jobChunks;
-    private static volatile Throwable failure;
-    private static int generation;
+    private static volatile Job current;
     private static final Object DISPATCH = new Object();
 
     static {
@@ -57,60 +80,30 @@ public final class Parallel {
             return;
         }
         int per = ((n + chunks - 1) / chunks + align - 1) / align * align;
-        chunks = (n + per - 1) / per;
+        Job job = new Job(body, n, per, (n + per - 1) / per);
         synchronized (DISPATCH) { // one parallel kernel at a time: each uses every core
-            job = body;
-            jobN = n;
-            jobPer = per;
-            jobChunks = chunks;
-            failure = null;
-            completed.set(0);
-            int gen = ++generation;
-            state.set((long) gen << 32);
+            current = job;
             for (Thread w : WORKERS) LockSupport.unpark(w);
-            runChunks(gen, body, n, per, chunks);
-            while (completed.get() < chunks) Thread.onSpinWait();
-            job = null;
-            Throwable f = failure;
-            if (f != null) {
-                if (f instanceof RuntimeException r) throw r;
-                if (f instanceof Error e) throw e;
-                throw new IllegalStateException(f);
-            }
+            job.work();
+            while (job.completed.get() < job.chunks) Thread.onSpinWait();
         }
-    }
-
-    /** Claims and runs chunks of job {@code gen} until none is left. */
-    private static void runChunks(int gen, RangeBody body, int n, int per, int chunks) {
-        while (true) {
-            long s = state.get();
-            int k = (int) s;
-            if ((int) (s >>> 32) != gen || k >= chunks) return;
-            if (!state.compareAndSet(s, s + 1)) continue;
-            try {
-                body.run(k * per, Math.min(n, (k + 1) * per));
-            } catch (Throwable e) {
-                failure = e;
-            } finally {
-                completed.incrementAndGet();
-            }
-        }
+        Throwable f = job.failure;
+        if (f instanceof RuntimeException r) throw r;
+        if (f instanceof Error e) throw e;
+        if (f != null) throw new IllegalStateException(f);
     }
 
     private static void workerLoop() {
-        int seen = 0;
+        Job seen = null;
         while (true) {
             int spins = 0;
-            int gen;
-            while ((gen = (int) (state.get() >>> 32)) == seen) {
+            Job job;
+            while ((job = current) == seen) {
                 if (++spins < SPINS) Thread.onSpinWait();
                 else LockSupport.park();
             }
-            seen = gen;
-            // Fields read before the claim; a claim succeeds only while they still belong to gen.
-            RangeBody body = job;
-            int n = jobN, per = jobPer, chunks = jobChunks;
-            if (body != null) runChunks(gen, body, n, per, chunks);
+            seen = job;
+            job.work();
         }
     }
 }

@@ -58,6 +58,16 @@ class SamplerTest {
     }
 
     @Test
+    void topPIsTakenWithinTheTopK() {
+        // probabilities ~ 0.4, 0.3, 0.2, 0.1: top-k 2 renormalises to 4/7, 3/7, so top-p 0.5 keeps one token
+        float[] x = {(float) Math.log(4), (float) Math.log(3), (float) Math.log(2), 0f};
+        for (int t : draw(new SamplingParams(1f, 2, 0.5f, 1f, 3), x, 200)) assertEquals(0, t);
+        int second = 0;
+        for (int t : draw(new SamplingParams(1f, 2, 0.6f, 1f, 3), x, 2000)) second += t;
+        assertEquals(3.0 / 7, second / 2000.0, 0.04);
+    }
+
+    @Test
     void samplingFollowsTheDistribution() {
         float[] x = {0f, (float) Math.log(3)}; // probabilities 1/4, 3/4
         int ones = 0;

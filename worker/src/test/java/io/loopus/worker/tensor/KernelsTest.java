@@ -113,4 +113,33 @@ class KernelsTest {
         m.multiply(x.data(), cols, n, serial, rows, 0, rows);
         for (int i = 0; i < serial.length; i++) assertEquals(serial[i], out.data()[i]);
     }
+
+    @Test
+    void largeBatchesThroughOpenBlasAgreeWithTheVectorKernels() {
+        int rows = 1024, cols = 768, n = 32; // over OpenBlasGemm's thresholds
+        assertTrue(OpenBlasGemm.worthIt(new F32Matrix(rows, cols, new float[rows * cols]), n));
+        Matrix m = new F32Matrix(rows, cols, random(rows * cols));
+        CpuTensor x = new CpuTensor(n, cols, random(n * cols));
+        CpuTensor out = new CpuTensor(n, rows);
+        CpuBackend.INSTANCE.matmul(x, n, m, out);
+        float[] reference = new float[n * rows];
+        m.multiply(x.data(), cols, n, reference, rows, 0, rows);
+        for (int i = 0; i < reference.length; i++) {
+            assertEquals(reference[i], out.data()[i], 1e-4f * Math.max(1f, Math.abs(reference[i])), "element " + i);
+        }
+    }
+
+    @Test
+    void aFailingChunkFailsTheWholeKernelAndThePoolKeepsWorking() {
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> Parallel.forRange(1 << 12, 1L << 30, 1, (from, to) -> {
+                    if (from > 0) throw new IllegalStateException("chunk at " + from);
+                }));
+        assertTrue(e.getMessage().startsWith("chunk at"));
+        int[] sum = new int[1 << 12];
+        Parallel.forRange(sum.length, 1L << 30, 1, (from, to) -> {
+            for (int i = from; i < to; i++) sum[i] = i;
+        });
+        for (int i = 0; i < sum.length; i++) assertEquals(i, sum[i]);
+    }
 }
