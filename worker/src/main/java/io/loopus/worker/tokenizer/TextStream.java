@@ -18,6 +18,9 @@ public final class TextStream {
     /** Adds a token and returns the text that is now complete (possibly empty). */
     public String push(int prev, int token) {
         byte[] piece = tokenizer.pieceBytes(prev, token);
+        if (pending.size() == 0 && completePrefix(piece) == piece.length) {
+            return new String(piece, StandardCharsets.UTF_8); // the common case: nothing waiting, nothing cut
+        }
         pending.write(piece, 0, piece.length);
         byte[] bytes = pending.toByteArray();
         int complete = completePrefix(bytes);
