@@ -160,15 +160,15 @@ public final class CpuBackend implements Backend {
 
     /**
      * out[c] = inv * sum_p w[p] * V[p][c] for one head (its values contiguous within each block),
-     * four vectors of channels at a time with the sums kept in registers across all positions.
+     * eight (or one) vectors of channels at a time with the sums kept in registers across all positions.
      */
     private static void weightedValues(float[] w, int len, float inv, float[] values, int[] table, int kvDim,
                                        int blockSize, int kvo, int headDim, float[] out, int oo) {
         int bound = Kernels.F.loopBound(headDim);
         FloatVector invV = FloatVector.broadcast(Kernels.F, inv);
         int c = 0;
-        for (; c + 4 * Kernels.LANES <= bound; c += 4 * Kernels.LANES) { // four vectors of channels per pass
-            FloatVector a0 = FloatVector.zero(Kernels.F), a1 = a0, a2 = a0, a3 = a0;
+        for (; c + 8 * Kernels.LANES <= bound; c += 8 * Kernels.LANES) { // eight vectors of channels per pass
+            FloatVector a0 = FloatVector.zero(Kernels.F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             for (int p0 = 0; p0 < len; p0 += blockSize) {
                 int base = table[p0 / blockSize] * blockSize * kvDim + kvo * blockSize + c;
                 int end = Math.min(blockSize, len - p0);
@@ -179,12 +179,21 @@ public final class CpuBackend implements Backend {
                     a1 = FloatVector.fromArray(Kernels.F, values, o + Kernels.LANES).fma(wp, a1);
                     a2 = FloatVector.fromArray(Kernels.F, values, o + 2 * Kernels.LANES).fma(wp, a2);
                     a3 = FloatVector.fromArray(Kernels.F, values, o + 3 * Kernels.LANES).fma(wp, a3);
+                    a4 = FloatVector.fromArray(Kernels.F, values, o + 4 * Kernels.LANES).fma(wp, a4);
+                    a5 = FloatVector.fromArray(Kernels.F, values, o + 5 * Kernels.LANES).fma(wp, a5);
+                    a6 = FloatVector.fromArray(Kernels.F, values, o + 6 * Kernels.LANES).fma(wp, a6);
+                    a7 = FloatVector.fromArray(Kernels.F, values, o + 7 * Kernels.LANES).fma(wp, a7);
                 }
             }
-            a0.mul(invV).intoArray(out, oo + c);
-            a1.mul(invV).intoArray(out, oo + c + Kernels.LANES);
-            a2.mul(invV).intoArray(out, oo + c + 2 * Kernels.LANES);
-            a3.mul(invV).intoArray(out, oo + c + 3 * Kernels.LANES);
+            int o = oo + c;
+            a0.mul(invV).intoArray(out, o);
+            a1.mul(invV).intoArray(out, o + Kernels.LANES);
+            a2.mul(invV).intoArray(out, o + 2 * Kernels.LANES);
+            a3.mul(invV).intoArray(out, o + 3 * Kernels.LANES);
+            a4.mul(invV).intoArray(out, o + 4 * Kernels.LANES);
+            a5.mul(invV).intoArray(out, o + 5 * Kernels.LANES);
+            a6.mul(invV).intoArray(out, o + 6 * Kernels.LANES);
+            a7.mul(invV).intoArray(out, o + 7 * Kernels.LANES);
         }
         for (; c < bound; c += Kernels.LANES) {
             FloatVector acc = FloatVector.zero(Kernels.F);
