@@ -122,10 +122,22 @@ public final class Kernels {
                 v = FloatVector.fromArray(F, x, xd + i);
                 d0 = w0.fma(v, d0); d1 = w1.fma(v, d1); d2 = w2.fma(v, d2); d3 = w3.fma(v, d3);
             }
-            store4(out, t * outStride + j, a0, a1, a2, a3, w, r0, r1, r2, r3, x, xa, bound, n);
-            store4(out, (t + 1) * outStride + j, b0, b1, b2, b3, w, r0, r1, r2, r3, x, xb, bound, n);
-            store4(out, (t + 2) * outStride + j, c0, c1, c2, c3, w, r0, r1, r2, r3, x, xc, bound, n);
-            store4(out, (t + 3) * outStride + j, d0, d1, d2, d3, w, r0, r1, r2, r3, x, xd, bound, n);
+            out[t * outStride + j] = tail(w, r0, x, xa, bound, n, a0.reduceLanes(VectorOperators.ADD));
+            out[t * outStride + j + 1] = tail(w, r1, x, xa, bound, n, a1.reduceLanes(VectorOperators.ADD));
+            out[t * outStride + j + 2] = tail(w, r2, x, xa, bound, n, a2.reduceLanes(VectorOperators.ADD));
+            out[t * outStride + j + 3] = tail(w, r3, x, xa, bound, n, a3.reduceLanes(VectorOperators.ADD));
+            out[(t + 1) * outStride + j] = tail(w, r0, x, xb, bound, n, b0.reduceLanes(VectorOperators.ADD));
+            out[(t + 1) * outStride + j + 1] = tail(w, r1, x, xb, bound, n, b1.reduceLanes(VectorOperators.ADD));
+            out[(t + 1) * outStride + j + 2] = tail(w, r2, x, xb, bound, n, b2.reduceLanes(VectorOperators.ADD));
+            out[(t + 1) * outStride + j + 3] = tail(w, r3, x, xb, bound, n, b3.reduceLanes(VectorOperators.ADD));
+            out[(t + 2) * outStride + j] = tail(w, r0, x, xc, bound, n, c0.reduceLanes(VectorOperators.ADD));
+            out[(t + 2) * outStride + j + 1] = tail(w, r1, x, xc, bound, n, c1.reduceLanes(VectorOperators.ADD));
+            out[(t + 2) * outStride + j + 2] = tail(w, r2, x, xc, bound, n, c2.reduceLanes(VectorOperators.ADD));
+            out[(t + 2) * outStride + j + 3] = tail(w, r3, x, xc, bound, n, c3.reduceLanes(VectorOperators.ADD));
+            out[(t + 3) * outStride + j] = tail(w, r0, x, xd, bound, n, d0.reduceLanes(VectorOperators.ADD));
+            out[(t + 3) * outStride + j + 1] = tail(w, r1, x, xd, bound, n, d1.reduceLanes(VectorOperators.ADD));
+            out[(t + 3) * outStride + j + 2] = tail(w, r2, x, xd, bound, n, d2.reduceLanes(VectorOperators.ADD));
+            out[(t + 3) * outStride + j + 3] = tail(w, r3, x, xd, bound, n, d3.reduceLanes(VectorOperators.ADD));
         }
         for (; t < t1; t++) dot4RowsOneToken(w, r0, r1, r2, r3, n, x, t * xStride, out, t * outStride + j);
     }
@@ -149,8 +161,14 @@ public final class Kernels {
             v = FloatVector.fromArray(F, x, xb + i);
             b0 = w0.fma(v, b0); b1 = w1.fma(v, b1); b2 = w2.fma(v, b2); b3 = w3.fma(v, b3);
         }
-        store4(out, oa, a0, a1, a2, a3, w, r0, r1, r2, r3, x, xa, bound, n);
-        store4(out, ob, b0, b1, b2, b3, w, r0, r1, r2, r3, x, xb, bound, n);
+        out[oa] = tail(w, r0, x, xa, bound, n, a0.reduceLanes(VectorOperators.ADD));
+        out[oa + 1] = tail(w, r1, x, xa, bound, n, a1.reduceLanes(VectorOperators.ADD));
+        out[oa + 2] = tail(w, r2, x, xa, bound, n, a2.reduceLanes(VectorOperators.ADD));
+        out[oa + 3] = tail(w, r3, x, xa, bound, n, a3.reduceLanes(VectorOperators.ADD));
+        out[ob] = tail(w, r0, x, xb, bound, n, b0.reduceLanes(VectorOperators.ADD));
+        out[ob + 1] = tail(w, r1, x, xb, bound, n, b1.reduceLanes(VectorOperators.ADD));
+        out[ob + 2] = tail(w, r2, x, xb, bound, n, b2.reduceLanes(VectorOperators.ADD));
+        out[ob + 3] = tail(w, r3, x, xb, bound, n, b3.reduceLanes(VectorOperators.ADD));
     }
 
     /**
@@ -168,7 +186,10 @@ public final class Kernels {
             a2 = FloatVector.fromArray(F, w, r2 + i).fma(v, a2);
             a3 = FloatVector.fromArray(F, w, r3 + i).fma(v, a3);
         }
-        store4(out, o, a0, a1, a2, a3, w, r0, r1, r2, r3, x, xo, bound, n);
+        out[o] = tail(w, r0, x, xo, bound, n, a0.reduceLanes(VectorOperators.ADD));
+        out[o + 1] = tail(w, r1, x, xo, bound, n, a1.reduceLanes(VectorOperators.ADD));
+        out[o + 2] = tail(w, r2, x, xo, bound, n, a2.reduceLanes(VectorOperators.ADD));
+        out[o + 3] = tail(w, r3, x, xo, bound, n, a3.reduceLanes(VectorOperators.ADD));
     }
 
     /** {@link #dot4RowsOneToken} for bf16 rows, widened in registers (same order as decoding first). */
@@ -183,10 +204,10 @@ public final class Kernels {
             a2 = bf16Vector(w, r2 + i).fma(v, a2);
             a3 = bf16Vector(w, r3 + i).fma(v, a3);
         }
-        out[o] = finishBf16(a0, w, r0, x, bound, n);
-        out[o + 1] = finishBf16(a1, w, r1, x, bound, n);
-        out[o + 2] = finishBf16(a2, w, r2, x, bound, n);
-        out[o + 3] = finishBf16(a3, w, r3, x, bound, n);
+        out[o] = tailBf16(w, r0, x, bound, n, a0.reduceLanes(VectorOperators.ADD));
+        out[o + 1] = tailBf16(w, r1, x, bound, n, a1.reduceLanes(VectorOperators.ADD));
+        out[o + 2] = tailBf16(w, r2, x, bound, n, a2.reduceLanes(VectorOperators.ADD));
+        out[o + 3] = tailBf16(w, r3, x, bound, n, a3.reduceLanes(VectorOperators.ADD));
     }
 
     /** {@link #dot4RowsOneToken} for IEEE half rows, widened in registers (same order as decoding first). */
@@ -201,34 +222,24 @@ public final class Kernels {
             a2 = f16Vector(w, r2 + i).fma(v, a2);
             a3 = f16Vector(w, r3 + i).fma(v, a3);
         }
-        out[o] = finishF16(a0, w, r0, x, bound, n);
-        out[o + 1] = finishF16(a1, w, r1, x, bound, n);
-        out[o + 2] = finishF16(a2, w, r2, x, bound, n);
-        out[o + 3] = finishF16(a3, w, r3, x, bound, n);
+        out[o] = tailF16(w, r0, x, bound, n, a0.reduceLanes(VectorOperators.ADD));
+        out[o + 1] = tailF16(w, r1, x, bound, n, a1.reduceLanes(VectorOperators.ADD));
+        out[o + 2] = tailF16(w, r2, x, bound, n, a2.reduceLanes(VectorOperators.ADD));
+        out[o + 3] = tailF16(w, r3, x, bound, n, a3.reduceLanes(VectorOperators.ADD));
     }
 
-    private static float finishBf16(FloatVector acc, short[] w, int wo, float[] x, int bound, int n) {
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+    private static float tailBf16(short[] w, int wo, float[] x, int bound, int n, float sum) {
         for (int i = bound; i < n; i++) sum += HalfFloats.bf16ToFloat(w[wo + i]) * x[i];
         return sum;
     }
 
-    private static float finishF16(FloatVector acc, short[] w, int wo, float[] x, int bound, int n) {
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+    private static float tailF16(short[] w, int wo, float[] x, int bound, int n, float sum) {
         for (int i = bound; i < n; i++) sum += HalfFloats.f16ToFloat(w[wo + i]) * x[i];
         return sum;
     }
 
-    private static void store4(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
-                               float[] w, int r0, int r1, int r2, int r3, float[] x, int xo, int bound, int n) {
-        out[o] = finish(a0, w, r0, x, xo, bound, n);
-        out[o + 1] = finish(a1, w, r1, x, xo, bound, n);
-        out[o + 2] = finish(a2, w, r2, x, xo, bound, n);
-        out[o + 3] = finish(a3, w, r3, x, xo, bound, n);
-    }
-
-    private static float finish(FloatVector acc, float[] w, int wo, float[] x, int xo, int bound, int n) {
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+    /** Adds the scalar tail (columns past the last full vector) to a reduced vector sum. */
+    private static float tail(float[] w, int wo, float[] x, int xo, int bound, int n, float sum) {
         for (int i = bound; i < n; i++) sum += w[wo + i] * x[xo + i];
         return sum;
     }
