@@ -7,10 +7,10 @@ import io.loopus.worker.model.RopeConvention;
 import io.loopus.worker.tensor.F32Matrix;
 import io.loopus.worker.tensor.Matrix;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +35,9 @@ public final class Llama2cLoader {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < V0_HEADER) throw new ModelFormatException(file, "truncated: " + size + " bytes is shorter than any llama2.c header");
-            MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            buf.order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(size, V1_HEADER)).order(ByteOrder.LITTLE_ENDIAN);
+            while (buf.hasRemaining() && ch.read(buf, buf.position()) >= 0) { /* fills the header */ }
+            if (buf.hasRemaining()) throw new ModelFormatException(file, "truncated while reading the header");
             int first = buf.getInt(0);
             int version;
             int headerBytes;
@@ -80,16 +81,23 @@ public final class Llama2cLoader {
                         + ") needs " + expected + " bytes but the file has " + size
                         + (size < expected ? " (truncated?)" : ""));
             }
-            FloatBuffer f = buf.position(headerBytes).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            long largest = Math.max((long) vocab * dim, Math.max((long) dim * dim, (long) hidden * dim));
+            if (largest > Integer.MAX_VALUE - 8) {
+                throw new ModelFormatException(file, "a tensor of " + largest + " values is larger than a Java array can hold");
+            }
+            // The size matches the header: only now are the weights read, sequentially, tensor by tensor.
+            Floats f = new Floats(ch.position(headerBytes));
             LlamaConfig config = new LlamaConfig("llama", dim, hidden, layers, heads, kvHeads, headDim, vocab, seqLen,
                     1e-5f, 10000.0, null, RopeConvention.INTERLEAVED, false, false, shared, 1, new int[] {2, 1});
             return new Checkpoint(config, version == 1 ? readV1(f, config, shared) : readV0(f, config, shared), version);
+        } catch (EOFException e) {
+            throw new ModelFormatException(file, "truncated while reading (did the file change?)", e);
         } catch (IOException e) {
             throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
         }
     }
 
-    private static LlamaWeights readV1(FloatBuffer f, LlamaConfig c, boolean shared) {
+    private static LlamaWeights readV1(Floats f, LlamaConfig c, boolean shared) throws IOException {
         int L = c.layers(), dim = c.dim(), kv = c.kvDim(), hid = c.hiddenDim();
         float[][] attnNorm = vectors(f, L, dim), ffnNorm = vectors(f, L, dim);
         float[] finalNorm = vector(f, dim);
@@ -101,7 +109,7 @@ public final class Llama2cLoader {
         return assemble(attnNorm, wq, wk, wv, wo, ffnNorm, w1, w2, w3, emb, finalNorm, head);
     }
 
-    private static LlamaWeights readV0(FloatBuffer f, LlamaConfig c, boolean shared) {
+    private static LlamaWeights readV0(Floats f, LlamaConfig c, boolean shared) throws IOException {
         int L = c.layers(), dim = c.dim(), kv = c.kvDim(), hid = c.hiddenDim();
         Matrix emb = matrix(f, c.vocabSize(), dim);
         float[][] attnNorm = vectors(f, L, dim);
@@ -110,7 +118,7 @@ public final class Llama2cLoader {
         float[][] ffnNorm = vectors(f, L, dim);
         Matrix[] w1 = matrices(f, L, hid, dim), w2 = matrices(f, L, dim, hid), w3 = matrices(f, L, hid, dim);
         float[] finalNorm = vector(f, dim);
-        f.position(f.position() + c.contextLength() * c.headDim()); // freq_cis_real and _imag: recomputed instead
+        f.skip((long) c.contextLength() * c.headDim()); // freq_cis_real and _imag: recomputed instead
         Matrix head = shared ? emb : matrix(f, c.vocabSize(), dim);
         return assemble(attnNorm, wq, wk, wv, wo, ffnNorm, w1, w2, w3, emb, finalNorm, head);
     }
@@ -126,25 +134,64 @@ public final class Llama2cLoader {
         return new LlamaWeights(emb, layers, finalNorm, head);
     }
 
-    private static float[] vector(FloatBuffer f, int n) {
-        float[] v = new float[n];
-        f.get(v);
-        return v;
+    private static float[] vector(Floats f, int n) throws IOException {
+        return f.read(n);
     }
 
-    private static float[][] vectors(FloatBuffer f, int count, int n) {
+    private static float[][] vectors(Floats f, int count, int n) throws IOException {
         float[][] v = new float[count][];
         for (int i = 0; i < count; i++) v[i] = vector(f, n);
         return v;
     }
 
-    private static Matrix matrix(FloatBuffer f, int rows, int cols) {
+    private static Matrix matrix(Floats f, int rows, int cols) throws IOException {
         return new F32Matrix(rows, cols, vector(f, Math.multiplyExact(rows, cols)));
     }
 
-    private static Matrix[] matrices(FloatBuffer f, int count, int rows, int cols) {
+    private static Matrix[] matrices(Floats f, int count, int rows, int cols) throws IOException {
         Matrix[] m = new Matrix[count];
         for (int i = 0; i < count; i++) m[i] = matrix(f, rows, cols);
         return m;
+    }
+
+    /** Little-endian floats read in order from a channel through one 1 MiB buffer. */
+    private static final class Floats {
+        private final FileChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+
+        Floats(FileChannel ch) {
+            this.ch = ch;
+            buf.limit(0);
+        }
+
+        float[] read(int n) throws IOException {
+            float[] out = new float[n];
+            for (int done = 0; done < n; ) {
+                if (buf.remaining() < Float.BYTES) refill();
+                int k = Math.min(n - done, buf.remaining() / Float.BYTES);
+                buf.asFloatBuffer().get(out, done, k);
+                buf.position(buf.position() + k * Float.BYTES);
+                done += k;
+            }
+            return out;
+        }
+
+        void skip(long n) throws IOException {
+            long bytes = n * Float.BYTES;
+            if (bytes <= buf.remaining()) {
+                buf.position(buf.position() + (int) bytes);
+            } else {
+                ch.position(ch.position() + bytes - buf.remaining());
+                buf.limit(0);
+            }
+        }
+
+        private void refill() throws IOException {
+            buf.compact();
+            while (buf.position() < Float.BYTES) {
+                if (ch.read(buf) < 0) throw new EOFException();
+            }
+            buf.flip();
+        }
     }
 }
