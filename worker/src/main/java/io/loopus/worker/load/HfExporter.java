@@ -1,8 +1,6 @@
 package io.loopus.worker.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.loopus.worker.model.LayerWeights;
@@ -29,8 +27,6 @@ import java.util.stream.Stream;
  * appears whole or not at all: it is written beside its destination and renamed into place.
  */
 public final class HfExporter {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private HfExporter() {}
 
     public static void export(LoadedModel loaded, Path out) {
@@ -78,7 +74,7 @@ public final class HfExporter {
     }
 
     static ObjectNode config(LlamaConfig c, LlamaWeights w) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.putArray("architectures").add("LlamaForCausalLM");
         n.put("model_type", "llama");
         n.put("hidden_size", c.dim());
@@ -106,7 +102,7 @@ public final class HfExporter {
     }
 
     static ObjectNode generationConfig(LlamaConfig c) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         if (c.bosId() >= 0) n.put("bos_token_id", c.bosId());
         ArrayNode eos = n.putArray("eos_token_id"); // llama2.c stops at </s> and at <s> (the next story)
         for (int id : c.eosIds()) eos.add(id);
@@ -143,7 +139,7 @@ public final class HfExporter {
         Path src = loaded.tokenizerPath();
         if (tok instanceof Llama2cTokenizer l2c) {
             writeJson(dir.resolve("tokenizer.json"), HfTokenizerJson.fromLlama2c(l2c, src));
-            ObjectNode tc = JSON.createObjectNode();
+            ObjectNode tc = Json.MAPPER.createObjectNode();
             tc.put("tokenizer_class", "LlamaTokenizer");
             tc.put("bos_token", "<s>").put("eos_token", "</s>").put("unk_token", "<unk>");
             tc.put("add_bos_token", true).put("add_eos_token", false);
@@ -160,7 +156,7 @@ public final class HfExporter {
     }
 
     private static void writeJson(Path file, JsonNode n) throws IOException {
-        JSON.writeValue(file.toFile(), n);
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), n);
     }
 
     private static void deleteTree(Path dir) {

@@ -1,6 +1,5 @@
 package io.loopus.worker.load;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.loopus.worker.tensor.BF16Matrix;
@@ -61,7 +60,7 @@ public final class SafetensorsWriter {
         }
         int rows = m.rows(), cols = m.cols();
         long[] shape = {rows, cols};
-        return put(name, m.dtype().safetensorsName(), shape, (long) rows * cols * m.dtype().bytes, out -> {
+        return put(name, m.dtype().name(), shape, (long) rows * cols * m.dtype().bytes, out -> {
             for (int r = 0; r < rows; r++) {
                 int base = (rowOrder == null ? r : rowOrder[r]) * cols;
                 if (m instanceof F32Matrix f) out.floats(f.data(), base, cols);
@@ -83,7 +82,7 @@ public final class SafetensorsWriter {
             throw new IllegalArgumentException("tensor " + name + " of shape " + Arrays.toString(shape) + " given "
                     + values.length + " values");
         }
-        return put(name, dtype.safetensorsName(), shape, n * dtype.bytes, out -> {
+        return put(name, dtype.name(), shape, n * dtype.bytes, out -> {
             switch (dtype) {
                 case F32 -> out.floats(values, 0, values.length);
                 case F16 -> {
@@ -117,7 +116,7 @@ public final class SafetensorsWriter {
 
     /** The JSON header, padded with spaces to a multiple of 8 bytes. */
     private byte[] header() {
-        ObjectNode h = new ObjectMapper().createObjectNode();
+        ObjectNode h = Json.MAPPER.createObjectNode();
         h.putObject("__metadata__").put("format", "pt"); // transformers refuses files without it
         long offset = 0;
         for (Pending t : tensors) {
