@@ -3,6 +3,7 @@ package io.loopus.worker.load;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.loopus.worker.io.AtomicFiles;
 import io.loopus.worker.model.LayerWeights;
 import io.loopus.worker.model.LlamaConfig;
 import io.loopus.worker.model.LlamaWeights;
@@ -14,9 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
-import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
@@ -38,24 +36,16 @@ public final class HfExporter {
         }
         Path target = out.toAbsolutePath().normalize();
         checkTarget(target);
-        Path tmp = null;
         try {
-            Files.createDirectories(target.getParent());
-            // not createTempDirectory: its 0700 mode would stick to the result; this one gets the umask's
-            tmp = Files.createDirectory(target.getParent().resolve("." + target.getFileName() + ".export-"
-                    + Long.toHexString(new SecureRandom().nextLong())));
-            writeJson(tmp.resolve("config.json"), config(c, w));
-            writeJson(tmp.resolve("generation_config.json"), generationConfig(c));
-            weights(c, w).write(tmp.resolve("model.safetensors"));
-            tokenizer(loaded, c, tmp);
-            checkTarget(target); // someone may have created it meanwhile
-            Files.deleteIfExists(target); // an empty directory: rename cannot replace it portably
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
+            AtomicFiles.writeDirectory(target, dir -> {
+                writeJson(dir.resolve("config.json"), config(c, w));
+                writeJson(dir.resolve("generation_config.json"), generationConfig(c));
+                weights(c, w).write(dir.resolve("model.safetensors"));
+                tokenizer(loaded, c, dir);
+                checkTarget(target); // someone may have created it meanwhile
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(target + ": cannot write the export: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) deleteTree(tmp);
         }
     }
 
@@ -157,13 +147,5 @@ public final class HfExporter {
 
     private static void writeJson(Path file, JsonNode n) throws IOException {
         Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), n);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a leftover hidden temp folder is harmless
-        }
     }
 }
