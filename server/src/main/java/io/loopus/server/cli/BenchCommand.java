@@ -2,7 +2,6 @@ package io.loopus.server.cli;
 
 import io.loopus.worker.bench.ModelBench;
 import io.loopus.worker.bench.RandomModel;
-import io.loopus.worker.load.Llama2cLoader;
 import io.loopus.worker.load.LoadedModel;
 import io.loopus.worker.load.ModelLoader;
 import io.loopus.worker.model.LlamaConfig;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
     Source source;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "encode an English passage as the prompt (default: the directory's tokenizer, else seeded random ids;"
+            description = "encode an English passage as the prompt (default: the model's tokenizer when one is found, else seeded random ids;"
                     + " the speed does not depend on the ids)")
     Path tokenizer;
 
@@ -77,17 +75,12 @@ public final class BenchCommand implements Callable<Integer> {
             if (save != null) throw new IllegalArgumentException("--save needs --random-model");
             name = source.model.toString();
             System.err.println("bench: loading " + name + "...");
-            if (Files.isDirectory(source.model)) {
-                LoadedModel loaded = ModelLoader.load(source.model, tokenizer, CpuBackend.INSTANCE);
-                model = loaded.model();
-                tok = loaded.tokenizer();
-            } else {
-                Llama2cLoader.Checkpoint ckpt = Llama2cLoader.load(source.model);
-                model = new LlamaModel(ckpt.config(), ckpt.weights(), CpuBackend.INSTANCE);
-            }
+            LoadedModel loaded = ModelLoader.loadWithOptionalTokenizer(source.model, tokenizer, CpuBackend.INSTANCE);
+            model = loaded.model();
+            tok = loaded.tokenizer();
         }
         LlamaConfig c = model.config();
-        if (tok == null && tokenizer != null) tok = ModelLoader.loadTokenizer(tokenizer, c.vocabSize());
+        if (tok == null && tokenizer != null) tok = ModelLoader.loadTokenizer(tokenizer, c.vocabSize(), c.bosId());
         int[] prompt = tok != null ? ModelBench.textPrompt(tok) : ModelBench.randomPrompt(c.vocabSize(), 256, seed);
         ModelBench.Result r = new ModelBench(model, prompt, seconds, (long) bandwidthMib << 20,
                 line -> System.err.println("bench: " + line)).run();

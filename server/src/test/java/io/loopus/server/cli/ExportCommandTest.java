@@ -90,6 +90,10 @@ class ExportCommandTest {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\", \"hidden_size\": 8, "
                 + "\"intermediate_size\": 16, \"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"vocab_size\": 8}");
+        // a tokenizer.bin of 8 one-letter pieces: the tokenizer loads before the weights, so this lets loading reach them
+        ByteBuffer tok = ByteBuffer.allocate(4 + 8 * 9).order(ByteOrder.LITTLE_ENDIAN).putInt(1);
+        for (int i = 0; i < 8; i++) tok.putFloat(0).putInt(1).put((byte) ('a' + i));
+        Files.write(dir.resolve("tokenizer.bin"), tok.array());
         return dir;
     }
 

@@ -1,5 +1,7 @@
 package io.loopus.worker.bench;
 
+import io.loopus.worker.io.AtomicFiles;
+import io.loopus.worker.io.LittleEndianOutput;
 import io.loopus.worker.model.LayerWeights;
 import io.loopus.worker.model.LlamaConfig;
 import io.loopus.worker.model.LlamaWeights;
@@ -8,12 +10,9 @@ import io.loopus.worker.tensor.F32Matrix;
 import io.loopus.worker.tensor.Matrix;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,7 +33,8 @@ public final class RandomModel {
     public record Spec(int dim, int hidden, int layers, int heads, int kvHeads, int vocab, int seq) {
         public Spec {
             if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seq <= 0) {
-                throw new IllegalArgumentException("random model: every size must be positive: " + this);
+                throw new IllegalArgumentException("random model: every size must be positive: dim=" + dim + ",hidden=" + hidden
+                        + ",layers=" + layers + ",heads=" + heads + ",kv-heads=" + kvHeads + ",vocab=" + vocab + ",seq=" + seq);
             }
             if (dim % heads != 0) throw new IllegalArgumentException("random model: dim " + dim + " is not a multiple of heads " + heads);
             if (heads % kvHeads != 0) {
@@ -136,29 +136,24 @@ public final class RandomModel {
      * through a temporary file beside it that is renamed into place when complete.
      */
     public static void write(Spec s, long seed, Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        // A fresh name beside the target (created with the usual permissions, unlike createTempFile's 0600).
-        Path tmp = dir.resolve("." + abs.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
-        try {
+        AtomicFiles.writeFile(file, tmp -> {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
-                 Out out = new Out(ch)) {
+                 LittleEndianOutput out = new LittleEndianOutput(ch)) {
                 for (int h : new int[] {s.dim(), s.hidden(), s.layers(), s.heads(), s.kvHeads(), s.vocab(), s.seq()}) {
                     out.putInt(h);
                 }
                 int dim = s.dim(), kv = s.kvDim(), hid = s.hidden(), L = s.layers();
-                out.gaussian(seed, Tensor.EMBEDDING, 0, (long) s.vocab() * dim);
-                for (int l = 0; l < L; l++) out.constant(1f, dim); // attention RMSNorm
-                for (int l = 0; l < L; l++) out.gaussian(seed, Tensor.WQ, l, (long) dim * dim);
-                for (int l = 0; l < L; l++) out.gaussian(seed, Tensor.WK, l, (long) kv * dim);
-                for (int l = 0; l < L; l++) out.gaussian(seed, Tensor.WV, l, (long) kv * dim);
-                for (int l = 0; l < L; l++) out.gaussian(seed, Tensor.WO, l, (long) dim * dim);
-                for (int l = 0; l < L; l++) out.constant(1f, dim); // FFN RMSNorm
-                for (int l = 0; l < L; l++) out.gaussian(seed, Tensor.W1, l, (long) hid * dim);
-                for (int l = 0; l < L; l++) out.gaussian(seed, Tensor.W2, l, (long) dim * hid);
-                for (int l = 0; l < L; l++) out.gaussian(seed, Tensor.W3, l, (long) hid * dim);
-                out.constant(1f, dim); // final RMSNorm
+                gaussian(out, seed, Tensor.EMBEDDING, 0, (long) s.vocab() * dim);
+                for (int l = 0; l < L; l++) constant(out, 1f, dim); // attention RMSNorm
+                for (int l = 0; l < L; l++) gaussian(out, seed, Tensor.WQ, l, (long) dim * dim);
+                for (int l = 0; l < L; l++) gaussian(out, seed, Tensor.WK, l, (long) kv * dim);
+                for (int l = 0; l < L; l++) gaussian(out, seed, Tensor.WV, l, (long) kv * dim);
+                for (int l = 0; l < L; l++) gaussian(out, seed, Tensor.WO, l, (long) dim * dim);
+                for (int l = 0; l < L; l++) constant(out, 1f, dim); // FFN RMSNorm
+                for (int l = 0; l < L; l++) gaussian(out, seed, Tensor.W1, l, (long) hid * dim);
+                for (int l = 0; l < L; l++) gaussian(out, seed, Tensor.W2, l, (long) dim * hid);
+                for (int l = 0; l < L; l++) gaussian(out, seed, Tensor.W3, l, (long) hid * dim);
+                constant(out, 1f, dim); // final RMSNorm
                 int half = s.headDim() / 2;
                 for (int cos = 1; cos >= 0; cos--) { // freq_cis_real, then freq_cis_imag
                     for (int p = 0; p < s.seq(); p++) {
@@ -172,47 +167,15 @@ public final class RandomModel {
             if (Files.size(tmp) != s.fileBytes()) {
                 throw new IllegalStateException("wrote " + Files.size(tmp) + " bytes, expected " + s.fileBytes());
             }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
-    /** Little-endian output through one reused 1 MiB buffer. */
-    private static final class Out implements AutoCloseable {
-        private final FileChannel ch;
-        private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    private static void gaussian(LittleEndianOutput out, long seed, Tensor t, int layer, long count) throws IOException {
+        SplittableRandom r = random(seed, t, layer);
+        for (long i = 0; i < count; i++) out.putFloat(sample(r));
+    }
 
-        Out(FileChannel ch) { this.ch = ch; }
-
-        void putInt(int v) throws IOException {
-            if (buf.remaining() < 4) flush();
-            buf.putInt(v);
-        }
-
-        void putFloat(float v) throws IOException {
-            if (buf.remaining() < 4) flush();
-            buf.putFloat(v);
-        }
-
-        void gaussian(long seed, Tensor t, int layer, long count) throws IOException {
-            SplittableRandom r = random(seed, t, layer);
-            for (long i = 0; i < count; i++) putFloat(sample(r));
-        }
-
-        void constant(float v, long count) throws IOException {
-            for (long i = 0; i < count; i++) putFloat(v);
-        }
-
-        private void flush() throws IOException {
-            buf.flip();
-            while (buf.hasRemaining()) ch.write(buf);
-            buf.clear();
-        }
-
-        @Override public void close() throws IOException {
-            flush();
-            ch.force(false);
-        }
+    private static void constant(LittleEndianOutput out, float v, long count) throws IOException {
+        for (long i = 0; i < count; i++) out.putFloat(v);
     }
 }

@@ -1,7 +1,6 @@
 package io.loopus.worker.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.loopus.worker.model.LlamaConfig;
 import io.loopus.worker.model.RopeConvention;
 import io.loopus.worker.model.RopeScaling;
@@ -22,7 +21,7 @@ public final class HfConfig {
     public static JsonNode readJson(Path file) {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "file not found");
         try {
-            JsonNode n = new ObjectMapper().readTree(file.toFile());
+            JsonNode n = Json.MAPPER.readTree(file.toFile());
             if (n == null || !n.isObject()) throw new ModelFormatException(file, "not a JSON object");
             return n;
         } catch (IOException e) {
@@ -56,6 +55,21 @@ public final class HfConfig {
             };
         }
         boolean qwen2 = type.equals("qwen2");
+        if (c.path("mlp_bias").asBoolean(false)) {
+            throw new ModelFormatException(configFile, "\"mlp_bias\": true is not supported (MLPs without biases only)");
+        }
+        // Qwen2 always has q/k/v biases and no o_proj bias; elsewhere attention_bias adds all four.
+        if (!qwen2 && c.path("attention_bias").asBoolean(false)) {
+            throw new ModelFormatException(configFile, "\"attention_bias\": true is not supported for " + type
+                    + " (it adds an o_proj bias, which loopus does not implement)");
+        }
+        int context = c.path("max_position_embeddings").asInt(2048);
+        // Sliding-window attention (Mistral; Qwen when use_sliding_window): capping the context at the
+        // window means no query ever has a key outside it, so every result stays exact; longer
+        // sequences are refused by the context limit instead of being computed differently.
+        JsonNode window = c.path("sliding_window");
+        boolean slides = type.equals("mistral") || (type.startsWith("qwen") && c.path("use_sliding_window").asBoolean(false));
+        if (slides && window.isIntegralNumber() && window.asInt() > 0 && window.asInt() < context) context = window.asInt();
         int bos = c.path("bos_token_id").asInt(generation.path("bos_token_id").asInt(-1));
         List<Integer> eos = new ArrayList<>();
         addIds(eos, generation.path("eos_token_id"));
@@ -63,9 +77,9 @@ public final class HfConfig {
         try {
             return new LlamaConfig(type, dim, required(configFile, c, "intermediate_size"),
                     required(configFile, c, "num_hidden_layers"), heads, kvHeads, headDim,
-                    required(configFile, c, "vocab_size"), c.path("max_position_embeddings").asInt(2048),
+                    required(configFile, c, "vocab_size"), context,
                     (float) c.path("rms_norm_eps").asDouble(1e-6), c.path("rope_theta").asDouble(10000.0), scaling,
-                    RopeConvention.HALF, qwen2 || c.path("attention_bias").asBoolean(false), type.equals("qwen3"),
+                    RopeConvention.HALF, qwen2, type.equals("qwen3"),
                     c.path("tie_word_embeddings").asBoolean(false), bos,
                     eos.stream().mapToInt(Integer::intValue).toArray());
         } catch (IllegalArgumentException e) {

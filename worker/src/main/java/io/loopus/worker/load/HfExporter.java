@@ -1,10 +1,9 @@
 package io.loopus.worker.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.loopus.worker.io.AtomicFiles;
 import io.loopus.worker.model.LayerWeights;
 import io.loopus.worker.model.LlamaConfig;
 import io.loopus.worker.model.LlamaWeights;
@@ -16,9 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
-import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
@@ -29,8 +25,6 @@ import java.util.stream.Stream;
  * appears whole or not at all: it is written beside its destination and renamed into place.
  */
 public final class HfExporter {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private HfExporter() {}
 
     public static void export(LoadedModel loaded, Path out) {
@@ -42,24 +36,16 @@ public final class HfExporter {
         }
         Path target = out.toAbsolutePath().normalize();
         checkTarget(target);
-        Path tmp = null;
         try {
-            Files.createDirectories(target.getParent());
-            // not createTempDirectory: its 0700 mode would stick to the result; this one gets the umask's
-            tmp = Files.createDirectory(target.getParent().resolve("." + target.getFileName() + ".export-"
-                    + Long.toHexString(new SecureRandom().nextLong())));
-            writeJson(tmp.resolve("config.json"), config(c, w));
-            writeJson(tmp.resolve("generation_config.json"), generationConfig(c));
-            weights(c, w).write(tmp.resolve("model.safetensors"));
-            tokenizer(loaded, c, tmp);
-            checkTarget(target); // someone may have created it meanwhile
-            Files.deleteIfExists(target); // an empty directory: rename cannot replace it portably
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
+            AtomicFiles.writeDirectory(target, dir -> {
+                writeJson(dir.resolve("config.json"), config(c, w));
+                writeJson(dir.resolve("generation_config.json"), generationConfig(c));
+                weights(c, w).write(dir.resolve("model.safetensors"));
+                tokenizer(loaded, c, dir);
+                checkTarget(target); // someone may have created it meanwhile
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(target + ": cannot write the export: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) deleteTree(tmp);
         }
     }
 
@@ -78,7 +64,7 @@ public final class HfExporter {
     }
 
     static ObjectNode config(LlamaConfig c, LlamaWeights w) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.putArray("architectures").add("LlamaForCausalLM");
         n.put("model_type", "llama");
         n.put("hidden_size", c.dim());
@@ -106,7 +92,7 @@ public final class HfExporter {
     }
 
     static ObjectNode generationConfig(LlamaConfig c) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         if (c.bosId() >= 0) n.put("bos_token_id", c.bosId());
         ArrayNode eos = n.putArray("eos_token_id"); // llama2.c stops at </s> and at <s> (the next story)
         for (int id : c.eosIds()) eos.add(id);
@@ -143,7 +129,7 @@ public final class HfExporter {
         Path src = loaded.tokenizerPath();
         if (tok instanceof Llama2cTokenizer l2c) {
             writeJson(dir.resolve("tokenizer.json"), HfTokenizerJson.fromLlama2c(l2c, src));
-            ObjectNode tc = JSON.createObjectNode();
+            ObjectNode tc = Json.MAPPER.createObjectNode();
             tc.put("tokenizer_class", "LlamaTokenizer");
             tc.put("bos_token", "<s>").put("eos_token", "</s>").put("unk_token", "<unk>");
             tc.put("add_bos_token", true).put("add_eos_token", false);
@@ -160,14 +146,6 @@ public final class HfExporter {
     }
 
     private static void writeJson(Path file, JsonNode n) throws IOException {
-        JSON.writeValue(file.toFile(), n);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a leftover hidden temp folder is harmless
-        }
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), n);
     }
 }

@@ -4,12 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.loopus.worker.model.LayerWeights;
 import io.loopus.worker.model.LlamaConfig;
-import io.loopus.worker.model.LlamaModel;
 import io.loopus.worker.model.LlamaWeights;
-import io.loopus.worker.tensor.Backend;
 import io.loopus.worker.tensor.Matrix;
-import io.loopus.worker.tokenizer.Llama2cTokenizer;
-import io.loopus.worker.tokenizer.Tokenizer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +17,14 @@ import java.util.Map;
 
 /**
  * Loads a Hugging Face Llama-family directory: {@code config.json}, {@code generation_config.json},
- * {@code model.safetensors} or a sharded {@code model.safetensors.index.json}, and the tokenizer.
+ * {@code model.safetensors} or a sharded {@code model.safetensors.index.json}. {@link ModelLoader}
+ * finds its tokenizer.
  */
 public final class HfModelLoader {
     private HfModelLoader() {}
 
-    public static LoadedModel load(Path dir, Path tokenizer, Backend backend) {
+    /** The model's shape, from {@code config.json} and {@code generation_config.json}. */
+    static LlamaConfig config(Path dir) {
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new ModelFormatException(dir, "not a model directory: no config.json");
@@ -34,31 +32,17 @@ public final class HfModelLoader {
         JsonNode c = HfConfig.readJson(configFile);
         Path genFile = dir.resolve("generation_config.json");
         JsonNode gen = Files.isRegularFile(genFile) ? HfConfig.readJson(genFile) : MissingNode.getInstance();
-        LlamaConfig config = HfConfig.parse(configFile, c, gen);
-        LlamaWeights weights;
+        return HfConfig.parse(configFile, c, gen);
+    }
+
+    /** The weights, from {@code model.safetensors} or the shards its index names. */
+    static LlamaWeights weights(Path dir, LlamaConfig config) {
         List<SafetensorsFile> files = openShards(dir);
         try {
-            weights = readWeights(config, new Tensors(tensorIndex(files), files.get(0)));
+            return readWeights(config, new Tensors(tensorIndex(files), files.get(0)));
         } finally {
             files.forEach(SafetensorsFile::close);
         }
-        Path tokPath = tokenizer != null ? tokenizer : findTokenizer(dir);
-        Tokenizer tok = tokPath.getFileName().toString().endsWith(".json")
-                ? HfTokenizer.load(tokPath, config.bosId())
-                : Llama2cTokenizer.load(tokPath, config.vocabSize());
-        if (tok.vocabSize() > config.vocabSize()) {
-            throw new ModelFormatException(tokPath, "tokenizer has " + tok.vocabSize() + " tokens but the model only "
-                    + config.vocabSize());
-        }
-        return new LoadedModel(new LlamaModel(config, weights, backend), tok, dir, tokPath, "huggingface " + config.architecture());
-    }
-
-    private static Path findTokenizer(Path dir) {
-        for (String name : new String[] {"tokenizer.json", "tokenizer.bin"}) {
-            Path p = dir.resolve(name);
-            if (Files.isRegularFile(p)) return p;
-        }
-        throw new ModelFormatException(dir, "no tokenizer given (--tokenizer) and no tokenizer.json in the model directory");
     }
 
     static List<SafetensorsFile> openShards(Path dir) {

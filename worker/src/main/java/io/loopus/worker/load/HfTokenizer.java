@@ -18,6 +18,8 @@ import java.util.Map;
  * bytes (SentencePiece-style "▁" pieces with byte fallback, or GPT-2 byte-level pieces).
  */
 public final class HfTokenizer implements Tokenizer {
+    private static final byte[] EMPTY = new byte[0];
+
     private final HuggingFaceTokenizer encoder;
     private final byte[][] pieces;
     private final boolean[] special;
@@ -34,7 +36,10 @@ public final class HfTokenizer implements Tokenizer {
                     : Path.of(System.getProperty("java.io.tmpdir"), "loopus-djl");
             System.setProperty("DJL_CACHE_DIR", dir.toString());
         }
+        // No model downloads, and no telemetry call or EC2 metadata probe on first use (DJL's Ec2Utils
+        // reads the OPT_OUT_TRACKING environment variable or system property; offline mode skips it too).
         System.setProperty("ai.djl.offline", "true");
+        if (System.getProperty("OPT_OUT_TRACKING") == null) System.setProperty("OPT_OUT_TRACKING", "true");
     }
 
     private HfTokenizer(HuggingFaceTokenizer encoder, byte[][] pieces, boolean[] special, boolean[] rawByte, int bosId,
@@ -81,6 +86,8 @@ public final class HfTokenizer implements Tokenizer {
             HuggingFaceTokenizer enc = HuggingFaceTokenizer.builder()
                     .optTokenizerPath(file)
                     .optAddSpecialTokens(false)
+                    .optTruncation(false) // DJL would otherwise cut every text at 512 tokens
+                    .optPadding(false)
                     .build();
             return new HfTokenizer(enc, pieces, special, rawByte, bosId, strip);
         } catch (IOException | RuntimeException e) {
@@ -113,8 +120,8 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     @Override public byte[] pieceBytes(int prev, int token) {
-        if (token < 0 || token >= pieces.length) throw new IllegalArgumentException("token id " + token + " outside the vocabulary");
-        if (special[token]) return new byte[0];
+        if (token < 0) throw new IllegalArgumentException("negative token id " + token);
+        if (token >= pieces.length || special[token]) return EMPTY; // the model's padded vocabulary, or a special token
         byte[] p = pieces[token];
         if (stripFirstSpace && !rawByte[token] && (prev < 0 || prev == bosId) && p.length > 0 && p[0] == ' ') {
             return java.util.Arrays.copyOfRange(p, 1, p.length);

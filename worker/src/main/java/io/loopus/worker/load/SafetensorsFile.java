@@ -1,7 +1,6 @@
 package io.loopus.worker.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.loopus.worker.tensor.BF16Matrix;
 import io.loopus.worker.tensor.DType;
 import io.loopus.worker.tensor.F16Matrix;
@@ -65,7 +64,7 @@ public final class SafetensorsFile implements AutoCloseable {
             ch.read(header, 8);
             JsonNode json;
             try {
-                json = new ObjectMapper().readTree(new String(header.array(), StandardCharsets.UTF_8));
+                json = Json.MAPPER.readTree(new String(header.array(), StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new ModelFormatException(file, "the safetensors header is not valid JSON: "
                         + e.getMessage().lines().findFirst().orElse(""), e);

@@ -1,8 +1,9 @@
 package io.loopus.worker.load;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.loopus.worker.io.AtomicFiles;
+import io.loopus.worker.io.LittleEndianOutput;
 import io.loopus.worker.tensor.BF16Matrix;
 import io.loopus.worker.tensor.DType;
 import io.loopus.worker.tensor.F16Matrix;
@@ -12,15 +13,10 @@ import io.loopus.worker.tensor.Matrix;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -36,12 +32,10 @@ public final class SafetensorsWriter {
     /** Produces a tensor's bytes, little-endian, exactly as many as its shape and dtype need. */
     @FunctionalInterface
     private interface Source {
-        void writeTo(Out out) throws IOException;
+        void writeTo(LittleEndianOutput out) throws IOException;
     }
 
     private record Pending(String name, String dtype, long[] shape, long bytes, Source source) {}
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final List<Pending> tensors = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
@@ -61,12 +55,12 @@ public final class SafetensorsWriter {
         }
         int rows = m.rows(), cols = m.cols();
         long[] shape = {rows, cols};
-        return put(name, m.dtype().safetensorsName(), shape, (long) rows * cols * m.dtype().bytes, out -> {
+        return put(name, m.dtype().name(), shape, (long) rows * cols * m.dtype().bytes, out -> {
             for (int r = 0; r < rows; r++) {
                 int base = (rowOrder == null ? r : rowOrder[r]) * cols;
-                if (m instanceof F32Matrix f) out.floats(f.data(), base, cols);
-                else if (m instanceof F16Matrix h) out.shorts(h.data(), base, cols);
-                else out.shorts(((BF16Matrix) m).data(), base, cols);
+                if (m instanceof F32Matrix f) out.putFloats(f.data(), base, cols);
+                else if (m instanceof F16Matrix h) out.putShorts(h.data(), base, cols);
+                else out.putShorts(((BF16Matrix) m).data(), base, cols);
             }
         });
     }
@@ -83,14 +77,14 @@ public final class SafetensorsWriter {
             throw new IllegalArgumentException("tensor " + name + " of shape " + Arrays.toString(shape) + " given "
                     + values.length + " values");
         }
-        return put(name, dtype.safetensorsName(), shape, n * dtype.bytes, out -> {
+        return put(name, dtype.name(), shape, n * dtype.bytes, out -> {
             switch (dtype) {
-                case F32 -> out.floats(values, 0, values.length);
+                case F32 -> out.putFloats(values, 0, values.length);
                 case F16 -> {
-                    for (float v : values) out.shortValue(HalfFloats.floatToF16(v));
+                    for (float v : values) out.putShort(HalfFloats.floatToF16(v));
                 }
                 case BF16 -> {
-                    for (float v : values) out.shortValue(HalfFloats.floatToBf16(v));
+                    for (float v : values) out.putShort(HalfFloats.floatToBf16(v));
                 }
             }
         });
@@ -98,7 +92,7 @@ public final class SafetensorsWriter {
 
     /** Raw bytes under any dtype name, as given (for dtypes loopus does not compute in, e.g. I8). */
     public SafetensorsWriter addRaw(String name, String dtypeName, long[] shape, byte[] data) {
-        return put(name, dtypeName, shape, data.length, out -> out.bytes(data));
+        return put(name, dtypeName, shape, data.length, out -> out.putBytes(data));
     }
 
     private SafetensorsWriter put(String name, String dtype, long[] shape, long bytes, Source source) {
@@ -117,7 +111,7 @@ public final class SafetensorsWriter {
 
     /** The JSON header, padded with spaces to a multiple of 8 bytes. */
     private byte[] header() {
-        ObjectNode h = new ObjectMapper().createObjectNode();
+        ObjectNode h = Json.MAPPER.createObjectNode();
         h.putObject("__metadata__").put("format", "pt"); // transformers refuses files without it
         long offset = 0;
         for (Pending t : tensors) {
@@ -136,98 +130,27 @@ public final class SafetensorsWriter {
 
     /** Writes the file atomically: into a temp file beside it, then renamed into place. */
     public void write(Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            // not createTempFile: its 0600 mode would stick to the result; this one gets the umask's
-            tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
-            writeTo(tmp);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
+            AtomicFiles.writeFile(file, this::writeTo);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // already failing
-                }
-            }
         }
     }
 
     private void writeTo(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
-            Out out = new Out(ch);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+             LittleEndianOutput out = new LittleEndianOutput(ch)) {
             byte[] header = header();
-            out.longValue(header.length);
-            out.bytes(header);
+            out.putLong(header.length);
+            out.putBytes(header);
             for (Pending t : tensors) {
-                long before = out.written;
+                long before = out.written();
                 t.source().writeTo(out);
-                if (out.written - before != t.bytes()) {
-                    throw new IllegalStateException("tensor " + t.name() + " wrote " + (out.written - before)
+                if (out.written() - before != t.bytes()) {
+                    throw new IllegalStateException("tensor " + t.name() + " wrote " + (out.written() - before)
                             + " bytes, its header says " + t.bytes());
                 }
             }
-            out.flush();
-            ch.force(true);
-        }
-    }
-
-    /** A little-endian buffered sink over a file channel. */
-    private static final class Out {
-        private final FileChannel ch;
-        private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        long written;
-
-        Out(FileChannel ch) {
-            this.ch = ch;
-        }
-
-        private void room(int bytes) throws IOException {
-            if (buf.remaining() < bytes) flush();
-        }
-
-        void flush() throws IOException {
-            buf.flip();
-            while (buf.hasRemaining()) ch.write(buf);
-            buf.clear();
-        }
-
-        void longValue(long v) throws IOException {
-            room(8);
-            buf.putLong(v);
-            written += 8;
-        }
-
-        void shortValue(short v) throws IOException {
-            room(2);
-            buf.putShort(v);
-            written += 2;
-        }
-
-        void floats(float[] a, int off, int n) throws IOException {
-            for (int i = 0; i < n; i++) {
-                room(4);
-                buf.putFloat(a[off + i]);
-            }
-            written += 4L * n;
-        }
-
-        void shorts(short[] a, int off, int n) throws IOException {
-            for (int i = 0; i < n; i++) shortValue(a[off + i]);
-        }
-
-        void bytes(byte[] a) throws IOException {
-            for (int i = 0; i < a.length; ) {
-                room(1);
-                int n = Math.min(buf.remaining(), a.length - i);
-                buf.put(a, i, n);
-                i += n;
-            }
-            written += a.length;
         }
     }
 }

@@ -19,8 +19,4 @@ public enum DType {
             default -> null;
         };
     }
-
-    public String safetensorsName() {
-        return name();
-    }
 }

@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,21 +16,40 @@ import java.util.Map;
  * llama2.c's {@code tokenizer.bin}: pieces with sentencepiece scores, encoded by repeatedly
  * merging the adjacent pair whose merged piece scores highest, with byte fallback.
  * Pieces are kept as ISO-8859-1 strings so that every operation works on their exact bytes.
+ * Each piece's decoded bytes are computed once, at construction, so decoding allocates nothing.
  */
 public final class Llama2cTokenizer implements Tokenizer {
     private static final int BYTE_FALLBACK_OFFSET = 3;
+    private static final byte[] EMPTY = new byte[0];
+    private static final int EOS = 2;
 
     private final String[] pieces;
     private final float[] scores;
     private final Map<String, Integer> ids;
-    private final int maxTokenLength;
+    /** What each piece decodes to: a byte-fallback piece its byte, BOS and EOS nothing, others their bytes. */
+    private final byte[][] decoded;
+    /** The same after BOS, where a leading space is dropped (llama2.c convention). */
+    private final byte[][] decodedAfterBos;
 
-    public Llama2cTokenizer(String[] pieces, float[] scores, int maxTokenLength) {
+    public Llama2cTokenizer(String[] pieces, float[] scores) {
         this.pieces = pieces;
         this.scores = scores;
-        this.maxTokenLength = maxTokenLength;
         this.ids = new HashMap<>(2 * pieces.length);
         for (int i = pieces.length - 1; i >= 0; i--) ids.put(pieces[i], i); // first occurrence wins
+        this.decoded = new byte[pieces.length][];
+        this.decodedAfterBos = new byte[pieces.length][];
+        for (int i = 0; i < pieces.length; i++) {
+            String p = pieces[i];
+            int byteValue = byteFallback(p);
+            if (byteValue >= 0) {
+                decoded[i] = decodedAfterBos[i] = new byte[] {(byte) byteValue};
+            } else if (i == bosId() || i == EOS) {
+                decoded[i] = decodedAfterBos[i] = EMPTY;
+            } else {
+                decoded[i] = p.getBytes(StandardCharsets.ISO_8859_1);
+                decodedAfterBos[i] = p.startsWith(" ") ? Arrays.copyOfRange(decoded[i], 1, decoded[i].length) : decoded[i];
+            }
+        }
     }
 
     /** Reads a tokenizer.bin; {@code vocabSize} comes from the model, or -1 to read to the end. */
@@ -69,7 +89,7 @@ public final class Llama2cTokenizer implements Tokenizer {
         }
         float[] s = new float[scores.size()];
         for (int i = 0; i < s.length; i++) s[i] = scores.get(i);
-        return new Llama2cTokenizer(pieces.toArray(String[]::new), s, maxLen);
+        return new Llama2cTokenizer(pieces.toArray(String[]::new), s);
     }
 
     @Override public int vocabSize() { return pieces.length; }
@@ -80,8 +100,6 @@ public final class Llama2cTokenizer implements Tokenizer {
     public String piece(int id) { return pieces[id]; }
 
     public float score(int id) { return scores[id]; }
-
-    public int maxTokenLength() { return maxTokenLength; }
 
     @Override public int[] encode(String text, boolean addBos) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
@@ -121,7 +139,7 @@ public final class Llama2cTokenizer implements Tokenizer {
             System.arraycopy(tokens, bestIdx + 2, tokens, bestIdx + 1, n - bestIdx - 2);
             n--;
         }
-        return java.util.Arrays.copyOf(tokens, n);
+        return Arrays.copyOf(tokens, n);
     }
 
     private static int utf8Length(byte lead) {
@@ -132,14 +150,14 @@ public final class Llama2cTokenizer implements Tokenizer {
         return 1;
     }
 
+    /**
+     * The piece's decoded bytes (shared: callers must not modify them). Ids past the tokenizer's
+     * vocabulary, in the padded part of a model's, decode to nothing.
+     */
     @Override public byte[] pieceBytes(int prev, int token) {
-        if (token < 0 || token >= pieces.length) throw new IllegalArgumentException("token id " + token + " outside the vocabulary");
-        String p = pieces[token];
-        int byteValue = byteFallback(p);
-        if (byteValue >= 0) return new byte[] {(byte) byteValue};
-        if (token == bosId() || token == 2) return new byte[0];
-        if (prev == bosId() && p.startsWith(" ")) p = p.substring(1);
-        return p.getBytes(StandardCharsets.ISO_8859_1);
+        if (token < 0) throw new IllegalArgumentException("negative token id " + token);
+        if (token >= pieces.length) return EMPTY;
+        return prev == bosId() ? decodedAfterBos[token] : decoded[token];
     }
 
     /** The byte a piece "<0xNN>" stands for, or -1. */

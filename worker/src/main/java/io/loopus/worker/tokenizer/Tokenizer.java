@@ -11,7 +11,9 @@ public interface Tokenizer {
 
     /**
      * The bytes token {@code token} contributes to the text when it follows {@code prev}
-     * (the llama2.c convention drops the leading space of the first piece after BOS).
+     * (the llama2.c convention drops the leading space of the first piece after BOS). Ids at or
+     * past {@link #vocabSize()}, in the padded part of a model's vocabulary, contribute nothing;
+     * a negative id is an error. The array may be shared: callers must not modify it.
      */
     byte[] pieceBytes(int prev, int token);
 

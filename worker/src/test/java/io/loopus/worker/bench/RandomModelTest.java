@@ -97,6 +97,8 @@ class RandomModelTest {
         assertTrue(e.getMessage().contains("heads"));
         e = assertThrows(IllegalArgumentException.class, () -> RandomModel.Spec.parse(SMALL.replace("seq=64", "seq=x")));
         assertTrue(e.getMessage().contains("seq"));
+        e = assertThrows(IllegalArgumentException.class, () -> new RandomModel.Spec(8, 16, 1, 2, 2, 0, 4));
+        assertTrue(e.getMessage().endsWith("positive: dim=8,hidden=16,layers=1,heads=2,kv-heads=2,vocab=0,seq=4"), e.getMessage());
     }
 
     private static float[] f32(io.loopus.worker.tensor.Matrix m) {

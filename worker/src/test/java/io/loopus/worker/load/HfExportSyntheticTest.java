@@ -94,6 +94,39 @@ class HfExportSyntheticTest {
         assertTrue(merged > 1000, "the samples should exercise merges; they made " + merged + " merged pieces");
     }
 
+    @Test void longTextsAreEncodedWholeLikeTheTokenizerBin() throws IOException {
+        LoadedModel l2c = llama2c(true, true);
+        Path out = tmp.resolve("out");
+        HfExporter.export(l2c, out);
+        LoadedModel hf = ModelLoader.load(out, null, CpuBackend.INSTANCE);
+        String[] words = {"the", "an", "and", "hat", "cab", "é", "日本", "nan", "bad", "tea"};
+        Random r = new Random(5);
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < 4000) sb.append(words[r.nextInt(words.length)]).append(r.nextInt(8) == 0 ? "\n" : " ");
+        String text = sb.toString();
+        int[] want = l2c.tokenizer().encode(text, true);
+        assertTrue(want.length > 600, "the text should be long: " + want.length + " tokens");
+        assertArrayEquals(want, hf.tokenizer().encode(text, true)); // not cut at DJL's default of 512
+        assertEquals(text, hf.tokenizer().decode(want));
+    }
+
+    @Test void idsInAModelsPaddedVocabularyDecodeToNothing() throws IOException {
+        LoadedModel l2c = llama2c(true, true);
+        Path out = tmp.resolve("out");
+        HfExporter.export(l2c, out);
+        HfTokenizer hf = HfTokenizer.load(out.resolve("tokenizer.json"), 1);
+        assertEquals(VOCAB, hf.vocabSize());
+        for (int id : new int[] {VOCAB, VOCAB + 1, 1 << 20}) {
+            assertArrayEquals(new byte[0], hf.pieceBytes(5, id), "id " + id);
+            assertArrayEquals(new byte[0], hf.pieceBytes(1, id), "id " + id + " after BOS");
+        }
+        int[] ids = l2c.tokenizer().encode("the hat", true);
+        ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+        ids[ids.length - 1] = VOCAB + 3;
+        assertEquals("the hat", hf.decode(ids));
+        assertThrows(IllegalArgumentException.class, () -> hf.pieceBytes(5, -1));
+    }
+
     @Test void refusesANonEmptyOutputAndLeavesNothingBehind() throws IOException {
         LoadedModel l2c = llama2c(true, true);
         Path out = Files.createDirectories(tmp.resolve("taken"));

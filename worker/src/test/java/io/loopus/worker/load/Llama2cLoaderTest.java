@@ -77,6 +77,42 @@ class Llama2cLoaderTest {
         assertTrue(refused(f).getMessage().contains("needs"));
     }
 
+    /** A version-1 header for the given shape (shared classifier), followed by nothing. */
+    private static byte[] v1Header(int dim, int hidden, int layers, int heads, int vocab, int seq) {
+        ByteBuffer b = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(Llama2cLoader.MAGIC).putInt(1);
+        for (int v : new int[] {dim, hidden, layers, heads, heads, vocab, seq}) b.putInt(v);
+        b.put((byte) 1);
+        return b.array();
+    }
+
+    /** A sparse file: the size is there, the disk blocks are not. */
+    private Path sparse(String name, byte[] header, long size) throws IOException {
+        Path f = tmp.resolve(name);
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.write(header);
+            raf.setLength(size);
+        }
+        return f;
+    }
+
+    @Test
+    void filesOver2GiBAreCheckedBeforeAnythingIsRead() throws IOException {
+        // a 7B shape in a 3 GiB file: the size check names the problem (a whole-file map could not)
+        Path f = sparse("big.bin", v1Header(4096, 11008, 32, 32, 32000, 2048), 3L << 30);
+        String m = refused(f).getMessage();
+        assertTrue(m.contains("size mismatch") && m.contains("but the file has " + (3L << 30) + " (truncated?)"), m);
+    }
+
+    @Test
+    void aTensorLargerThanAJavaArrayIsRefusedByName() throws IOException {
+        int dim = 1024, hidden = 8, vocab = 1 << 22; // embedding of 2^32 floats, in a 16 GiB sparse file
+        long floats = (2L * dim + 2L * dim * dim + 2L * dim * dim + 3L * hidden * dim) + dim + (long) vocab * dim;
+        Path f = sparse("huge.bin", v1Header(dim, hidden, 1, 8, vocab, 16), 256 + 4 * floats);
+        String m = refused(f).getMessage();
+        assertTrue(m.contains("larger than a Java array"), m);
+    }
+
     @Test
     void missingFile() {
         assertTrue(refused(tmp.resolve("nope.bin")).getMessage().contains("no such file"));

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TokenizerTest {
@@ -49,5 +51,40 @@ class TokenizerTest {
         Llama2cTokenizer tok = Llama2cTokenizer.load(TestData.tokenizer(), 512);
         assertArrayEquals(new int[] {1}, tok.encode("", true));
         assertArrayEquals(new int[0], tok.encode("", false));
+    }
+
+    /** <unk>, <s>, </s>, the 256 byte pieces, then a few ordinary pieces. */
+    private static Llama2cTokenizer small() {
+        java.util.List<String> p = new java.util.ArrayList<>(java.util.List.of("<unk>", "\n<s>\n", "\n</s>\n"));
+        for (int b = 0; b < 256; b++) p.add(String.format("<0x%02X>", b));
+        p.addAll(java.util.List.of(" ", "a", " a", "b", " ab"));
+        float[] scores = new float[p.size()];
+        for (int i = 259; i < scores.length; i++) scores[i] = -(i - 259);
+        return new Llama2cTokenizer(p.toArray(String[]::new), scores);
+    }
+
+    @Test
+    void pieceBytesAreComputedOnceAndDropTheLeadingSpaceAfterBos() {
+        Llama2cTokenizer tok = small();
+        int ab = 263; // " ab"
+        assertArrayEquals(" ab".getBytes(StandardCharsets.US_ASCII), tok.pieceBytes(5, ab));
+        assertArrayEquals("ab".getBytes(StandardCharsets.US_ASCII), tok.pieceBytes(1, ab));
+        assertSame(tok.pieceBytes(5, ab), tok.pieceBytes(7, ab));
+        assertSame(tok.pieceBytes(1, ab), tok.pieceBytes(1, ab));
+        assertArrayEquals(new byte[] {(byte) 0xe9}, tok.pieceBytes(1, 3 + 0xe9)); // byte pieces are bytes, after BOS too
+        assertArrayEquals(new byte[] {' '}, tok.pieceBytes(5, 3 + ' '));
+        assertArrayEquals(new byte[0], tok.pieceBytes(5, 1)); // BOS
+        assertArrayEquals(new byte[0], tok.pieceBytes(5, 2)); // EOS
+        assertArrayEquals("<unk>".getBytes(StandardCharsets.US_ASCII), tok.pieceBytes(5, 0));
+        assertEquals("ab a", tok.decode(tok.encode("ab a", true)));
+    }
+
+    @Test
+    void idsInAModelsPaddedVocabularyDecodeToNothing() {
+        Llama2cTokenizer tok = small();
+        assertArrayEquals(new byte[0], tok.pieceBytes(5, tok.vocabSize()));
+        assertArrayEquals(new byte[0], tok.pieceBytes(1, tok.vocabSize() + 100));
+        assertEquals("a", tok.decode(new int[] {1, 260, tok.vocabSize() + 1}));
+        assertThrows(IllegalArgumentException.class, () -> tok.pieceBytes(5, -1));
     }
 }
