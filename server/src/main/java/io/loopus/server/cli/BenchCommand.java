@@ -48,8 +48,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights and prompt (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--seconds", defaultValue = "3", paramLabel = "S",
-            description = "measuring time of each phase, after S/2 of warm-up (default ${DEFAULT-VALUE})")
+    @Option(names = "--seconds", defaultValue = "5", paramLabel = "S",
+            description = "measuring time of each phase, after as much warm-up (default ${DEFAULT-VALUE})")
     double seconds;
 
     @Option(names = "--bandwidth-mib", defaultValue = "1024", paramLabel = "MIB",

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * P+1 and E positions of context; the cache entries a wrap-around revisits are simply overwritten.
  * Batched sequences start from the single stream's cache (the same prompt, copied) at positions
  * spread evenly over [P, E), and each step decodes one token of every sequence in one forward.
- * Each measurement first warms up for half its time, then counts tokens for {@code seconds}.
+ * Each measurement first warms up as long as it measures (the JIT needs seconds to settle the
+ * kernels of a phase), then counts tokens for {@code seconds}.
  */
 public final class ModelBench {
     public static final int[] BATCH_SIZES = {1, 8, 32, 64};
@@ -45,7 +46,7 @@ public final class ModelBench {
 
     /**
      * @param prompt         token ids to prefill with; repeated if shorter than the prefill chunk
-     * @param seconds        measuring time of each phase (plus half as much warm-up)
+     * @param seconds        measuring time of each phase (plus as much warm-up)
      * @param bandwidthBytes size of the buffer the bandwidth pass reads (far above the caches)
      * @param progress       receives one line as each phase starts and ends
      */
@@ -131,7 +132,7 @@ public final class ModelBench {
 
     /** Tokens per second of {@code step} after warming up. */
     private double rate(Step step) {
-        long warmEnd = System.nanoTime() + (long) (seconds * 0.5e9);
+        long warmEnd = System.nanoTime() + (long) (seconds * 1e9);
         do step.run(); while (System.nanoTime() < warmEnd);
         long t0 = System.nanoTime();
         long tokens = 0;
