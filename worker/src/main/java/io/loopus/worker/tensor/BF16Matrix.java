@@ -23,13 +23,13 @@ public final class BF16Matrix extends Matrix {
     }
 
     @Override public float dotRow(int row, float[] x, int xOff) {
-        return Kernels.dotBf16(data, row * cols, x, xOff, cols);
+        return Kernels.dotHalf(data, row * cols, x, xOff, cols, true);
     }
 
     @Override protected void multiply4(int j, float[] x, int xStride, int n, float[] out, int outStride) {
         if (n == 1) {
             int r0 = j * cols;
-            Kernels.dot4RowsOneTokenBf16(data, r0, r0 + cols, r0 + 2 * cols, r0 + 3 * cols, cols, x, out, j);
+            Kernels.dot4RowsOneTokenHalf(data, r0, r0 + cols, r0 + 2 * cols, r0 + 3 * cols, cols, x, out, j, true);
             return;
         }
         multiplyDecoded4(j, x, xStride, n, out, outStride);

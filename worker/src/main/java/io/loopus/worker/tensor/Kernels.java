@@ -55,26 +55,23 @@ public final class Kernels {
         return bits.or(sign).reinterpretAsFloats();
     }
 
-    public static float dotBf16(short[] w, int wo, float[] x, int xo, int n) {
-        int bound = F.loopBound(n);
-        FloatVector acc = FloatVector.zero(F);
-        for (int i = 0; i < bound; i += LANES) {
-            acc = bf16Vector(w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (int i = bound; i < n; i++) sum += HalfFloats.bf16ToFloat(w[wo + i]) * x[xo + i];
-        return sum;
+    /** bf16 or IEEE-half lanes to float lanes. */
+    static FloatVector halfVector(short[] w, int off, boolean bf16) {
+        return bf16 ? bf16Vector(w, off) : f16Vector(w, off);
     }
 
-    public static float dotF16(short[] w, int wo, float[] x, int xo, int n) {
+    static float halfToFloat(short h, boolean bf16) {
+        return bf16 ? HalfFloats.bf16ToFloat(h) : HalfFloats.f16ToFloat(h);
+    }
+
+    /** Canonical dot product of 16-bit weights (bf16 or IEEE half) with floats. */
+    public static float dotHalf(short[] w, int wo, float[] x, int xo, int n, boolean bf16) {
         int bound = F.loopBound(n);
         FloatVector acc = FloatVector.zero(F);
         for (int i = 0; i < bound; i += LANES) {
-            acc = f16Vector(w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
+            acc = halfVector(w, wo + i, bf16).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (int i = bound; i < n; i++) sum += HalfFloats.f16ToFloat(w[wo + i]) * x[xo + i];
-        return sum;
+        return tailHalf(w, wo, x, xo, bound, n, bf16, acc.reduceLanes(VectorOperators.ADD));
     }
 
     public static void bf16ToFloat(short[] w, int wo, float[] dst, int dstOff, int n) {
@@ -192,49 +189,26 @@ public final class Kernels {
         out[o + 3] = tail(w, r3, x, xo, bound, n, a3.reduceLanes(VectorOperators.ADD));
     }
 
-    /** {@link #dot4RowsOneToken} for bf16 rows, widened in registers (same order as decoding first). */
-    public static void dot4RowsOneTokenBf16(short[] w, int r0, int r1, int r2, int r3, int n, float[] x,
-                                            float[] out, int o) {
+    /** {@link #dot4RowsOneToken} for 16-bit rows (bf16 or IEEE half), widened in registers (same order as decoding first). */
+    public static void dot4RowsOneTokenHalf(short[] w, int r0, int r1, int r2, int r3, int n, float[] x,
+                                            float[] out, int o, boolean bf16) {
         int bound = F.loopBound(n);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int i = 0; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            a0 = bf16Vector(w, r0 + i).fma(v, a0);
-            a1 = bf16Vector(w, r1 + i).fma(v, a1);
-            a2 = bf16Vector(w, r2 + i).fma(v, a2);
-            a3 = bf16Vector(w, r3 + i).fma(v, a3);
+            a0 = halfVector(w, r0 + i, bf16).fma(v, a0);
+            a1 = halfVector(w, r1 + i, bf16).fma(v, a1);
+            a2 = halfVector(w, r2 + i, bf16).fma(v, a2);
+            a3 = halfVector(w, r3 + i, bf16).fma(v, a3);
         }
-        out[o] = tailBf16(w, r0, x, bound, n, a0.reduceLanes(VectorOperators.ADD));
-        out[o + 1] = tailBf16(w, r1, x, bound, n, a1.reduceLanes(VectorOperators.ADD));
-        out[o + 2] = tailBf16(w, r2, x, bound, n, a2.reduceLanes(VectorOperators.ADD));
-        out[o + 3] = tailBf16(w, r3, x, bound, n, a3.reduceLanes(VectorOperators.ADD));
+        out[o] = tailHalf(w, r0, x, 0, bound, n, bf16, a0.reduceLanes(VectorOperators.ADD));
+        out[o + 1] = tailHalf(w, r1, x, 0, bound, n, bf16, a1.reduceLanes(VectorOperators.ADD));
+        out[o + 2] = tailHalf(w, r2, x, 0, bound, n, bf16, a2.reduceLanes(VectorOperators.ADD));
+        out[o + 3] = tailHalf(w, r3, x, 0, bound, n, bf16, a3.reduceLanes(VectorOperators.ADD));
     }
 
-    /** {@link #dot4RowsOneToken} for IEEE half rows, widened in registers (same order as decoding first). */
-    public static void dot4RowsOneTokenF16(short[] w, int r0, int r1, int r2, int r3, int n, float[] x,
-                                           float[] out, int o) {
-        int bound = F.loopBound(n);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int i = 0; i < bound; i += LANES) {
-            FloatVector v = FloatVector.fromArray(F, x, i);
-            a0 = f16Vector(w, r0 + i).fma(v, a0);
-            a1 = f16Vector(w, r1 + i).fma(v, a1);
-            a2 = f16Vector(w, r2 + i).fma(v, a2);
-            a3 = f16Vector(w, r3 + i).fma(v, a3);
-        }
-        out[o] = tailF16(w, r0, x, bound, n, a0.reduceLanes(VectorOperators.ADD));
-        out[o + 1] = tailF16(w, r1, x, bound, n, a1.reduceLanes(VectorOperators.ADD));
-        out[o + 2] = tailF16(w, r2, x, bound, n, a2.reduceLanes(VectorOperators.ADD));
-        out[o + 3] = tailF16(w, r3, x, bound, n, a3.reduceLanes(VectorOperators.ADD));
-    }
-
-    private static float tailBf16(short[] w, int wo, float[] x, int bound, int n, float sum) {
-        for (int i = bound; i < n; i++) sum += HalfFloats.bf16ToFloat(w[wo + i]) * x[i];
-        return sum;
-    }
-
-    private static float tailF16(short[] w, int wo, float[] x, int bound, int n, float sum) {
-        for (int i = bound; i < n; i++) sum += HalfFloats.f16ToFloat(w[wo + i]) * x[i];
+    private static float tailHalf(short[] w, int wo, float[] x, int xo, int bound, int n, boolean bf16, float sum) {
+        for (int i = bound; i < n; i++) sum += halfToFloat(w[wo + i], bf16) * x[xo + i];
         return sum;
     }
 
