@@ -94,10 +94,12 @@ public final class CpuBackend implements Backend {
         long work = 0;
         for (int t = 0; t < n; t++) work += (long) (positions[t] + 1) * headDim * heads * 2;
         Parallel.forRange(n * heads, work, 1, (from, to) -> {
+            int longest = 0;
+            for (int item = from; item < to; item++) longest = Math.max(longest, positions[item / heads] + 1);
+            float[] scores = scores(longest + blockSize);
             for (int item = from; item < to; item++) {
                 int t = item / heads, h = item % heads;
                 int len = positions[t] + 1;
-                float[] scores = scores(len + blockSize);
                 int qo = t * qCols + h * headDim;
                 int kvo = (h / group) * headDim;
                 int[] table = blockTables[t];
@@ -196,16 +198,28 @@ public final class CpuBackend implements Backend {
             a7.mul(invV).intoArray(out, o + 7 * Kernels.LANES);
         }
         for (; c < bound; c += Kernels.LANES) {
-            FloatVector acc = FloatVector.zero(Kernels.F);
+            // Narrow heads: four partial sums over alternating positions, so the FMAs do not wait on each other.
+            FloatVector a0 = FloatVector.zero(Kernels.F), a1 = a0, a2 = a0, a3 = a0;
             for (int p0 = 0; p0 < len; p0 += blockSize) {
                 int base = table[p0 / blockSize] * blockSize * kvDim + kvo * blockSize + c;
                 int end = Math.min(blockSize, len - p0);
-                for (int i = 0; i < end; i++) {
-                    acc = FloatVector.fromArray(Kernels.F, values, base + i * headDim)
-                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i]), acc);
+                int i = 0;
+                for (; i + 4 <= end; i += 4) {
+                    int o = base + i * headDim;
+                    a0 = FloatVector.fromArray(Kernels.F, values, o).fma(FloatVector.broadcast(Kernels.F, w[p0 + i]), a0);
+                    a1 = FloatVector.fromArray(Kernels.F, values, o + headDim)
+                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i + 1]), a1);
+                    a2 = FloatVector.fromArray(Kernels.F, values, o + 2 * headDim)
+                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i + 2]), a2);
+                    a3 = FloatVector.fromArray(Kernels.F, values, o + 3 * headDim)
+                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i + 3]), a3);
+                }
+                for (; i < end; i++) {
+                    a0 = FloatVector.fromArray(Kernels.F, values, base + i * headDim)
+                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i]), a0);
                 }
             }
-            acc.mul(invV).intoArray(out, oo + c);
+            a0.add(a1).add(a2.add(a3)).mul(invV).intoArray(out, oo + c);
         }
         for (c = bound; c < headDim; c++) {
             float acc = 0;
