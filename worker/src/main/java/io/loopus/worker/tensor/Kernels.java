@@ -23,8 +23,6 @@ public final class Kernels {
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     public static final int LANES = F.length();
-    /** 512-bit vectors come with 32 registers (AVX-512); narrower ones with 16 (AVX2). */
-    private static final boolean WIDE_REGISTER_FILE = F.vectorBitSize() >= 512;
 
     /** Canonical dot product of a[ao..ao+n) and b[bo..bo+n). */
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -88,60 +86,22 @@ public final class Kernels {
 
     /**
      * out[t*outStride + j] = dot(w row j, x row t) for 4 weight rows (given by offsets into w)
-     * and tokens t in [t0, t1). Register-blocked 4 rows x 4 tokens; same order as {@link #dot}.
+     * and tokens t in [t0, t1), two tokens at a time; same order as {@link #dot}.
      */
     public static void dot4Rows(float[] w, int r0, int r1, int r2, int r3, int n,
                                 float[] x, int xStride, int t0, int t1,
                                 float[] out, int outStride, int j) {
-        int bound = F.loopBound(n);
         int t = t0;
-        if (!WIDE_REGISTER_FILE) {
-            for (; t + 2 <= t1; t += 2) dot4RowsTwoTokens(w, r0, r1, r2, r3, n, x, t * xStride, (t + 1) * xStride,
+        for (; t + 2 <= t1; t += 2) {
+            dot4RowsTwoTokens(w, r0, r1, r2, r3, n, x, t * xStride, (t + 1) * xStride,
                     out, t * outStride + j, (t + 1) * outStride + j);
-        }
-        for (; t + 4 <= t1; t += 4) {
-            int xa = t * xStride, xb = xa + xStride, xc = xb + xStride, xd = xc + xStride;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-            FloatVector d0 = a0, d1 = a0, d2 = a0, d3 = a0;
-            for (int i = 0; i < bound; i += LANES) {
-                FloatVector w0 = FloatVector.fromArray(F, w, r0 + i);
-                FloatVector w1 = FloatVector.fromArray(F, w, r1 + i);
-                FloatVector w2 = FloatVector.fromArray(F, w, r2 + i);
-                FloatVector w3 = FloatVector.fromArray(F, w, r3 + i);
-                FloatVector v = FloatVector.fromArray(F, x, xa + i);
-                a0 = w0.fma(v, a0); a1 = w1.fma(v, a1); a2 = w2.fma(v, a2); a3 = w3.fma(v, a3);
-                v = FloatVector.fromArray(F, x, xb + i);
-                b0 = w0.fma(v, b0); b1 = w1.fma(v, b1); b2 = w2.fma(v, b2); b3 = w3.fma(v, b3);
-                v = FloatVector.fromArray(F, x, xc + i);
-                c0 = w0.fma(v, c0); c1 = w1.fma(v, c1); c2 = w2.fma(v, c2); c3 = w3.fma(v, c3);
-                v = FloatVector.fromArray(F, x, xd + i);
-                d0 = w0.fma(v, d0); d1 = w1.fma(v, d1); d2 = w2.fma(v, d2); d3 = w3.fma(v, d3);
-            }
-            out[t * outStride + j] = tail(w, r0, x, xa, bound, n, a0.reduceLanes(VectorOperators.ADD));
-            out[t * outStride + j + 1] = tail(w, r1, x, xa, bound, n, a1.reduceLanes(VectorOperators.ADD));
-            out[t * outStride + j + 2] = tail(w, r2, x, xa, bound, n, a2.reduceLanes(VectorOperators.ADD));
-            out[t * outStride + j + 3] = tail(w, r3, x, xa, bound, n, a3.reduceLanes(VectorOperators.ADD));
-            out[(t + 1) * outStride + j] = tail(w, r0, x, xb, bound, n, b0.reduceLanes(VectorOperators.ADD));
-            out[(t + 1) * outStride + j + 1] = tail(w, r1, x, xb, bound, n, b1.reduceLanes(VectorOperators.ADD));
-            out[(t + 1) * outStride + j + 2] = tail(w, r2, x, xb, bound, n, b2.reduceLanes(VectorOperators.ADD));
-            out[(t + 1) * outStride + j + 3] = tail(w, r3, x, xb, bound, n, b3.reduceLanes(VectorOperators.ADD));
-            out[(t + 2) * outStride + j] = tail(w, r0, x, xc, bound, n, c0.reduceLanes(VectorOperators.ADD));
-            out[(t + 2) * outStride + j + 1] = tail(w, r1, x, xc, bound, n, c1.reduceLanes(VectorOperators.ADD));
-            out[(t + 2) * outStride + j + 2] = tail(w, r2, x, xc, bound, n, c2.reduceLanes(VectorOperators.ADD));
-            out[(t + 2) * outStride + j + 3] = tail(w, r3, x, xc, bound, n, c3.reduceLanes(VectorOperators.ADD));
-            out[(t + 3) * outStride + j] = tail(w, r0, x, xd, bound, n, d0.reduceLanes(VectorOperators.ADD));
-            out[(t + 3) * outStride + j + 1] = tail(w, r1, x, xd, bound, n, d1.reduceLanes(VectorOperators.ADD));
-            out[(t + 3) * outStride + j + 2] = tail(w, r2, x, xd, bound, n, d2.reduceLanes(VectorOperators.ADD));
-            out[(t + 3) * outStride + j + 3] = tail(w, r3, x, xd, bound, n, d3.reduceLanes(VectorOperators.ADD));
         }
         for (; t < t1; t++) dot4RowsOneToken(w, r0, r1, r2, r3, n, x, t * xStride, out, t * outStride + j);
     }
 
     /**
      * 4 rows x 2 tokens: 8 accumulators, 4 weight vectors and 1 input fit the 16 registers of AVX2
-     * (4 x 4 would spill). Same per-pair order as every other kernel here.
+     * (4 x 4 spills there, and measured no faster). Same per-pair order as every other kernel here.
      */
     private static void dot4RowsTwoTokens(float[] w, int r0, int r1, int r2, int r3, int n, float[] x, int xa, int xb,
                                           float[] out, int oa, int ob) {
