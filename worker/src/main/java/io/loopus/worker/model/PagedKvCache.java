@@ -40,6 +40,9 @@ public final class PagedKvCache {
         this.layers = layers;
         this.kvDim = kvHeads * headDim;
         this.headDim = headDim;
+        if (blockSize < 4 || Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("KV block size must be a power of two >= 4, got " + blockSize);
+        }
         this.blockSize = blockSize;
         this.numBlocks = Math.max(1, (capacityTokens + blockSize - 1) / blockSize);
         long perLayer = (long) numBlocks * blockSize * kvDim;

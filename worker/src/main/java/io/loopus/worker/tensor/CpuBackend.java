@@ -107,8 +107,7 @@ public final class CpuBackend implements Backend {
                     int base = table[p0 / blockSize] * blockSize * kvDim;
                     blockScores(qs, qo, kc, base + kvo * blockSize, blockSize, order, scale, scores, p0);
                 }
-                float max = Float.NEGATIVE_INFINITY;
-                for (int p = 0; p < len; p++) max = Math.max(max, scores[p]);
+                float max = max(scores, len);
                 float inv = 1f / expShiftedInPlace(scores, len, max);
                 weightedValues(scores, len, inv, vc, table, kvDim, blockSize, kvo, headDim, os, t * outCols + h * headDim);
             }
@@ -141,6 +140,16 @@ public final class CpuBackend implements Backend {
         return scores;
     }
 
+    /** Largest of x[0..n), vectorised (Math.max on floats is slow: it orders -0 and NaN). */
+    private static float max(float[] x, int n) {
+        int bound = Kernels.F.loopBound(n);
+        FloatVector m = FloatVector.broadcast(Kernels.F, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < bound; i += Kernels.LANES) m = m.max(FloatVector.fromArray(Kernels.F, x, i));
+        float max = m.reduceLanes(VectorOperators.MAX);
+        for (int i = bound; i < n; i++) if (x[i] > max) max = x[i];
+        return max;
+    }
+
     /** x[i] = exp(x[i] - shift) for i < n, vectorised (exp dominates attention otherwise); returns the sum. */
     static float expShiftedInPlace(float[] x, int n, float shift) {
         int bound = Kernels.F.loopBound(n);
@@ -168,24 +177,24 @@ public final class CpuBackend implements Backend {
                                        int blockSize, int kvo, int headDim, float[] out, int oo) {
         int bound = Kernels.F.loopBound(headDim);
         FloatVector invV = FloatVector.broadcast(Kernels.F, inv);
+        // Flat loops over positions (block from a shift, slot from a mask): vector sums carried
+        // through nested loops are not kept in registers by this JDK's compiler.
+        int shift = Integer.numberOfTrailingZeros(blockSize), mask = blockSize - 1;
+        int blockFloats = blockSize * kvDim, head0 = kvo * blockSize;
         int c = 0;
         for (; c + 8 * Kernels.LANES <= bound; c += 8 * Kernels.LANES) { // eight vectors of channels per pass
             FloatVector a0 = FloatVector.zero(Kernels.F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            for (int p0 = 0; p0 < len; p0 += blockSize) {
-                int base = table[p0 / blockSize] * blockSize * kvDim + kvo * blockSize + c;
-                int end = Math.min(blockSize, len - p0);
-                for (int i = 0; i < end; i++) {
-                    FloatVector wp = FloatVector.broadcast(Kernels.F, w[p0 + i]);
-                    int o = base + i * headDim;
-                    a0 = FloatVector.fromArray(Kernels.F, values, o).fma(wp, a0);
-                    a1 = FloatVector.fromArray(Kernels.F, values, o + Kernels.LANES).fma(wp, a1);
-                    a2 = FloatVector.fromArray(Kernels.F, values, o + 2 * Kernels.LANES).fma(wp, a2);
-                    a3 = FloatVector.fromArray(Kernels.F, values, o + 3 * Kernels.LANES).fma(wp, a3);
-                    a4 = FloatVector.fromArray(Kernels.F, values, o + 4 * Kernels.LANES).fma(wp, a4);
-                    a5 = FloatVector.fromArray(Kernels.F, values, o + 5 * Kernels.LANES).fma(wp, a5);
-                    a6 = FloatVector.fromArray(Kernels.F, values, o + 6 * Kernels.LANES).fma(wp, a6);
-                    a7 = FloatVector.fromArray(Kernels.F, values, o + 7 * Kernels.LANES).fma(wp, a7);
-                }
+            for (int p = 0; p < len; p++) {
+                FloatVector wp = FloatVector.broadcast(Kernels.F, w[p]);
+                int o = table[p >> shift] * blockFloats + head0 + (p & mask) * headDim + c;
+                a0 = FloatVector.fromArray(Kernels.F, values, o).fma(wp, a0);
+                a1 = FloatVector.fromArray(Kernels.F, values, o + Kernels.LANES).fma(wp, a1);
+                a2 = FloatVector.fromArray(Kernels.F, values, o + 2 * Kernels.LANES).fma(wp, a2);
+                a3 = FloatVector.fromArray(Kernels.F, values, o + 3 * Kernels.LANES).fma(wp, a3);
+                a4 = FloatVector.fromArray(Kernels.F, values, o + 4 * Kernels.LANES).fma(wp, a4);
+                a5 = FloatVector.fromArray(Kernels.F, values, o + 5 * Kernels.LANES).fma(wp, a5);
+                a6 = FloatVector.fromArray(Kernels.F, values, o + 6 * Kernels.LANES).fma(wp, a6);
+                a7 = FloatVector.fromArray(Kernels.F, values, o + 7 * Kernels.LANES).fma(wp, a7);
             }
             int o = oo + c;
             a0.mul(invV).intoArray(out, o);
@@ -198,26 +207,22 @@ public final class CpuBackend implements Backend {
             a7.mul(invV).intoArray(out, o + 7 * Kernels.LANES);
         }
         for (; c < bound; c += Kernels.LANES) {
-            // Narrow heads: four partial sums over alternating positions, so the FMAs do not wait on each other.
+            // Narrow heads: four partial sums over consecutive positions (same block: blocks hold a
+            // multiple of 4), so the FMAs do not wait on each other.
             FloatVector a0 = FloatVector.zero(Kernels.F), a1 = a0, a2 = a0, a3 = a0;
-            for (int p0 = 0; p0 < len; p0 += blockSize) {
-                int base = table[p0 / blockSize] * blockSize * kvDim + kvo * blockSize + c;
-                int end = Math.min(blockSize, len - p0);
-                int i = 0;
-                for (; i + 4 <= end; i += 4) {
-                    int o = base + i * headDim;
-                    a0 = FloatVector.fromArray(Kernels.F, values, o).fma(FloatVector.broadcast(Kernels.F, w[p0 + i]), a0);
-                    a1 = FloatVector.fromArray(Kernels.F, values, o + headDim)
-                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i + 1]), a1);
-                    a2 = FloatVector.fromArray(Kernels.F, values, o + 2 * headDim)
-                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i + 2]), a2);
-                    a3 = FloatVector.fromArray(Kernels.F, values, o + 3 * headDim)
-                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i + 3]), a3);
-                }
-                for (; i < end; i++) {
-                    a0 = FloatVector.fromArray(Kernels.F, values, base + i * headDim)
-                            .fma(FloatVector.broadcast(Kernels.F, w[p0 + i]), a0);
-                }
+            int p = 0;
+            for (; p + 4 <= len; p += 4) {
+                int o = table[p >> shift] * blockFloats + head0 + (p & mask) * headDim + c;
+                a0 = FloatVector.fromArray(Kernels.F, values, o).fma(FloatVector.broadcast(Kernels.F, w[p]), a0);
+                a1 = FloatVector.fromArray(Kernels.F, values, o + headDim).fma(FloatVector.broadcast(Kernels.F, w[p + 1]), a1);
+                a2 = FloatVector.fromArray(Kernels.F, values, o + 2 * headDim)
+                        .fma(FloatVector.broadcast(Kernels.F, w[p + 2]), a2);
+                a3 = FloatVector.fromArray(Kernels.F, values, o + 3 * headDim)
+                        .fma(FloatVector.broadcast(Kernels.F, w[p + 3]), a3);
+            }
+            for (; p < len; p++) {
+                int o = table[p >> shift] * blockFloats + head0 + (p & mask) * headDim + c;
+                a0 = FloatVector.fromArray(Kernels.F, values, o).fma(FloatVector.broadcast(Kernels.F, w[p]), a0);
             }
             a0.add(a1).add(a2.add(a3)).mul(invV).intoArray(out, oo + c);
         }
