@@ -1,9 +1,8 @@
 package io.loopus.worker.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.loopus.worker.tensor.BF16Matrix;
 import io.loopus.worker.tensor.DType;
-import io.loopus.worker.tensor.F16Matrix;
+import io.loopus.worker.tensor.HalfMatrix;
 import io.loopus.worker.tensor.F32Matrix;
 import io.loopus.worker.tensor.HalfFloats;
 import io.loopus.worker.tensor.Matrix;
@@ -158,12 +157,12 @@ public final class SafetensorsFile implements AutoCloseable {
             case F16 -> {
                 short[] d = new short[n];
                 b.asShortBuffer().get(d);
-                yield new F16Matrix(rows, cols, d);
+                yield new HalfMatrix(rows, cols, d, DType.F16);
             }
             case BF16 -> {
                 short[] d = new short[n];
                 b.asShortBuffer().get(d);
-                yield new BF16Matrix(rows, cols, d);
+                yield new HalfMatrix(rows, cols, d, DType.BF16);
             }
         };
     }

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.loopus.worker.io.AtomicFiles;
 import io.loopus.worker.io.LittleEndianOutput;
-import io.loopus.worker.tensor.BF16Matrix;
 import io.loopus.worker.tensor.DType;
-import io.loopus.worker.tensor.F16Matrix;
+import io.loopus.worker.tensor.HalfMatrix;
 import io.loopus.worker.tensor.F32Matrix;
 import io.loopus.worker.tensor.HalfFloats;
 import io.loopus.worker.tensor.Matrix;
@@ -59,8 +58,7 @@ public final class SafetensorsWriter {
             for (int r = 0; r < rows; r++) {
                 int base = (rowOrder == null ? r : rowOrder[r]) * cols;
                 if (m instanceof F32Matrix f) out.putFloats(f.data(), base, cols);
-                else if (m instanceof F16Matrix h) out.putShorts(h.data(), base, cols);
-                else out.putShorts(((BF16Matrix) m).data(), base, cols);
+                else out.putShorts(((HalfMatrix) m).data(), base, cols);
             }
         });
     }

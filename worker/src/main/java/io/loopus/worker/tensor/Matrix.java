@@ -4,7 +4,7 @@ package io.loopus.worker.tensor;
  * A weight matrix (rows x cols, row-major) in host memory, in one of the supported dtypes.
  * Multiplications compute {@code out[t][j] = row_j · x[t]}, i.e. {@code x W^T}, as Llama layers do.
  */
-public abstract sealed class Matrix permits F32Matrix, F16Matrix, BF16Matrix {
+public abstract sealed class Matrix permits F32Matrix, HalfMatrix {
     protected final int rows;
     protected final int cols;
 

@@ -1,7 +1,7 @@
 package io.loopus.worker.jmh;
 
-import io.loopus.worker.tensor.BF16Matrix;
-import io.loopus.worker.tensor.F16Matrix;
+import io.loopus.worker.tensor.DType;
+import io.loopus.worker.tensor.HalfMatrix;
 import io.loopus.worker.tensor.F32Matrix;
 import io.loopus.worker.tensor.HalfFloats;
 import io.loopus.worker.tensor.Matrix;
@@ -53,7 +53,7 @@ public abstract class KernelBenchmark {
         if (!half && !dtype.equals("BF16")) throw new IllegalArgumentException("dtype " + dtype);
         short[] s = new short[f.length];
         for (int i = 0; i < f.length; i++) s[i] = half ? HalfFloats.floatToF16(f[i]) : HalfFloats.floatToBf16(f[i]);
-        return half ? new F16Matrix(rows, cols, s) : new BF16Matrix(rows, cols, s);
+        return new HalfMatrix(rows, cols, s, half ? DType.F16 : DType.BF16);
     }
 
     /** "ROWSxCOLS" as {rows, cols}. */

@@ -65,7 +65,7 @@ class KernelsTest {
             h[i] = HalfFloats.floatToF16(w[i]);
             b[i] = HalfFloats.floatToBf16(w[i]);
         }
-        Matrix[] ms = {new F32Matrix(rows, cols, w), new F16Matrix(rows, cols, h), new BF16Matrix(rows, cols, b)};
+        Matrix[] ms = {new F32Matrix(rows, cols, w), new HalfMatrix(rows, cols, h, DType.F16), new HalfMatrix(rows, cols, b, DType.BF16)};
         float[] x = random(n * cols);
         for (Matrix m : ms) {
             float[] out = new float[n * rows];
@@ -87,7 +87,7 @@ class KernelsTest {
         short[] h = new short[w.length];
         for (int i = 0; i < w.length; i++) h[i] = HalfFloats.floatToBf16(w[i]);
         float[] x = random(n * cols);
-        for (Matrix m : new Matrix[] {new F32Matrix(rows, cols, w), new BF16Matrix(rows, cols, h)}) {
+        for (Matrix m : new Matrix[] {new F32Matrix(rows, cols, w), new HalfMatrix(rows, cols, h, DType.BF16)}) {
             float[] batched = new float[n * rows];
             m.multiply(x, cols, n, batched, rows, 0, rows);
             for (int t = 0; t < n; t++) {
