@@ -1,17 +1,22 @@
 package io.loopus.worker.generate;
 
+import io.loopus.worker.loop.LoopusModel;
+import io.loopus.worker.loop.TokenTrace;
 import io.loopus.worker.model.Batch;
+import io.loopus.worker.model.CausalModel;
 import io.loopus.worker.model.LlamaConfig;
-import io.loopus.worker.model.LlamaModel;
 import io.loopus.worker.model.PagedKvCache;
+import io.loopus.worker.model.SequenceCache;
 import io.loopus.worker.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Autoregressive decoding over a {@link LlamaModel}: one sequence, or many decoded together
- * (each step runs every unfinished sequence's next token in one batch).
+ * Autoregressive decoding over a base or LoopUS model: one sequence, or many decoded together
+ * (each step runs every unfinished sequence's next token in one batch). With a LoopUS model and
+ * tracing on, each result carries how every new token went through the loop.
  */
 public final class Generator {
     /** Called with each new token as soon as it is chosen; returns false to stop (a stop string). */
@@ -20,18 +25,27 @@ public final class Generator {
         boolean onToken(int prev, int token);
     }
 
-    private final LlamaModel model;
+    private final CausalModel model;
+    private final LoopusModel looped; // null for a base model
     private final LlamaConfig config;
     private final Batch batch = new Batch();
     private final float[] row;
+    private boolean tracing;
 
-    public Generator(LlamaModel model) {
+    public Generator(CausalModel model) {
         this.model = model;
+        this.looped = model instanceof LoopusModel l ? l : null;
         this.config = model.config();
         this.row = new float[config.vocabSize()];
     }
 
-    public LlamaModel model() { return model; }
+    public CausalModel model() { return model; }
+
+    /** Whether results carry a {@link TokenTrace} per new token (LoopUS models only). */
+    public Generator tracing(boolean on) {
+        this.tracing = on && looped != null;
+        return this;
+    }
 
     /** Checks that a prompt can be decoded: not empty, in the vocabulary, shorter than the context. */
     public void validatePrompt(int[] promptIds) {
@@ -70,7 +84,7 @@ public final class Generator {
         long start = System.nanoTime();
         int capacity = 0;
         for (int[] p : prompts) capacity += Math.min(config.contextLength(), p.length + maxNewTokens);
-        PagedKvCache cache = model.newCache(capacity + PagedKvCache.DEFAULT_BLOCK_SIZE * count);
+        SequenceCache cache = model.newCache(capacity + PagedKvCache.DEFAULT_BLOCK_SIZE * count);
 
         int[] seq = new int[count];
         int[][] history = new int[count][];
@@ -78,6 +92,7 @@ public final class Generator {
         int[] generated = new int[count];
         String[] finish = new String[count];
         Sampler[] samplers = new Sampler[count];
+        List<List<TokenTrace>> traces = new ArrayList<>();
         batch.clear();
         for (int s = 0; s < count; s++) {
             int[] p = prompts.get(s);
@@ -85,6 +100,7 @@ public final class Generator {
             history[s] = Arrays.copyOf(p, Math.min(config.contextLength(), p.length + maxNewTokens));
             length[s] = p.length;
             samplers[s] = new Sampler(params.get(count == params.size() ? s : 0), config.vocabSize());
+            traces.add(tracing ? new ArrayList<>() : null);
             batch.addChunk(seq[s], p, 0, p.length, 0, false);
         }
         int[] active = new int[count];
@@ -105,6 +121,7 @@ public final class Generator {
                 }
                 history[s][length[s]++] = token;
                 generated[s]++;
+                if (tracing) traces.get(s).add(looped.trace(a));
                 if (listener != null && !listener.onToken(s, prev, token)) {
                     finish[s] = "stop";
                     continue;
@@ -126,7 +143,8 @@ public final class Generator {
         GenerationResult[] out = new GenerationResult[count];
         for (int s = 0; s < count; s++) {
             int[] p = prompts.get(s);
-            out[s] = new GenerationResult(p, Arrays.copyOfRange(history[s], p.length, length[s]), finish[s], seconds);
+            out[s] = new GenerationResult(p, Arrays.copyOfRange(history[s], p.length, length[s]), finish[s], seconds,
+                    traces.get(s));
             cache.free(seq[s]);
         }
         return List.of(out);
@@ -142,12 +160,13 @@ public final class Generator {
             throw new IllegalArgumentException("the text has " + ids.length + " tokens, more than the model's context of "
                     + config.contextLength());
         }
-        PagedKvCache cache = model.newCache(ids.length);
+        SequenceCache cache = model.newCache(ids.length);
         int seq = cache.newSequence();
         batch.clear();
         batch.addChunk(seq, ids, 0, ids.length, 0, true);
         Tensor logits = model.forward(batch, cache);
         cache.free(seq);
+        double loops = looped == null ? Double.NaN : looped.exitDepth(0);
         int v = config.vocabSize();
         double nll = 0;
         for (int t = 0; t + 1 < ids.length; t++) {
@@ -156,7 +175,7 @@ public final class Generator {
         }
         float[] last = new float[v];
         model.backend().read(logits, ids.length - 1, last);
-        return new Score(ids.length, nll / (ids.length - 1), last);
+        return new Score(ids.length, nll / (ids.length - 1), last, loops);
     }
 
     /** log softmax(x[off..off+n))[target], in double. */
@@ -168,8 +187,11 @@ public final class Generator {
         return x[off + target] - max - Math.log(sum);
     }
 
-    /** Result of {@link #score}: tokens including BOS, mean NLL, logits after the last token. */
-    public record Score(int tokens, double nll, float[] lastLogits) {
+    /**
+     * Result of {@link #score}: tokens including BOS, mean NLL, logits after the last token, and
+     * for a LoopUS model the loop depth the text went through (NaN for a base model).
+     */
+    public record Score(int tokens, double nll, float[] lastLogits, double loops) {
         public double ppl() { return Math.exp(nll); }
     }
 }

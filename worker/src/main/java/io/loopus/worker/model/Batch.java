@@ -23,6 +23,36 @@ public final class Batch {
 
     public int logitRows() { return logitRows; }
 
+    public int token(int row) { return tokens[row]; }
+
+    public int position(int row) { return positions[row]; }
+
+    public int sequence(int row) { return sequences[row]; }
+
+    public boolean wantsLogits(int row) { return wantLogits[row]; }
+
+    /** The positions of all rows (the array may be longer than the batch). */
+    public int[] positions() { return positions; }
+
+    /** The token ids of all rows (the array may be longer than the batch). */
+    public int[] tokens() { return tokens; }
+
+    /** Checks every row against the model's vocabulary and context; an empty batch is an error. */
+    public void validate(LlamaConfig config) {
+        if (size == 0) throw new IllegalArgumentException("empty batch");
+        for (int t = 0; t < size; t++) {
+            int pos = positions[t];
+            if (pos < 0 || pos >= config.contextLength()) {
+                throw new IllegalArgumentException("position " + pos + " outside the context of "
+                        + config.contextLength() + " tokens");
+            }
+            int token = tokens[t];
+            if (token < 0 || token >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " outside the vocabulary of " + config.vocabSize());
+            }
+        }
+    }
+
     /** Adds one token of sequence {@code seq} at position {@code pos}. */
     public void add(int seq, int token, int pos, boolean logits) {
         if (size == tokens.length) {

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * The block size must be a multiple of the CPU vector width (16 is, for every x86 and ARM width).
  * Not thread-safe: the stage that owns a cache is its only user.
  */
-public final class PagedKvCache {
+public final class PagedKvCache implements SequenceCache {
     public static final int DEFAULT_BLOCK_SIZE = 16;
 
     private final int layers;
@@ -70,8 +70,7 @@ public final class PagedKvCache {
 
     public float[] values(int layer) { return values[layer]; }
 
-    /** Starts an empty sequence and returns its id. */
-    public int newSequence() {
+    @Override public int newSequence() {
         int id = freeIdCount > 0 ? freeIds[--freeIdCount] : nextId++;
         if (id >= sequences.length) sequences = Arrays.copyOf(sequences, 2 * sequences.length);
         sequences[id] = new Sequence();
@@ -79,7 +78,7 @@ public final class PagedKvCache {
     }
 
     /** Returns the sequence's blocks to the pool. Unknown ids are ignored. */
-    public void free(int seq) {
+    @Override public void free(int seq) {
         if (seq < 0 || seq >= sequences.length || sequences[seq] == null) return;
         Sequence s = sequences[seq];
         sequences[seq] = null;
@@ -112,6 +111,26 @@ public final class PagedKvCache {
             for (int l = 0; l < layers; l++) {
                 System.arraycopy(keys[l], from[b] * blockFloats, keys[l], to[b] * blockFloats, blockFloats);
                 System.arraycopy(values[l], from[b] * blockFloats, values[l], to[b] * blockFloats, blockFloats);
+            }
+        }
+    }
+
+    /**
+     * Copies the keys and values of positions [from, to) of {@code src} into the same positions of
+     * {@code dst}, in every layer (both must already cover them).
+     */
+    public void copyPositions(int src, int dst, int from, int to) {
+        int[] a = sequence(src).blocks, b = sequence(dst).blocks;
+        int heads = kvDim / headDim;
+        for (int pos = from; pos < to; pos++) {
+            int fromBase = blockBase(a, pos), toBase = blockBase(b, pos), slot = pos % blockSize;
+            for (int l = 0; l < layers; l++) {
+                float[] k = keys[l], v = values[l];
+                for (int d = 0; d < kvDim; d++) k[toBase + d * blockSize + slot] = k[fromBase + d * blockSize + slot];
+                for (int h = 0; h < heads; h++) {
+                    int off = (h * blockSize + slot) * headDim;
+                    System.arraycopy(v, fromBase + off, v, toBase + off, headDim);
+                }
             }
         }
     }

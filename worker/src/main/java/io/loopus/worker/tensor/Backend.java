@@ -43,8 +43,26 @@ public interface Backend {
     /** x[t] += y[t]. */
     void add(Tensor x, Tensor y, int n);
 
+    /** out[t] = a[t] - b[t]. */
+    void subtract(Tensor a, Tensor b, int n, Tensor out);
+
+    /** out[t] = weight * (x[t] - mean) / sqrt(var + eps) + bias (LayerNorm over each row). */
+    void layerNorm(Tensor x, int n, float[] weight, float[] bias, float eps, Tensor out);
+
+    /**
+     * The LoopUS selective gate: with Abar = exp(softplus(delta[t]) * decay) per channel,
+     * h[t] = Abar * r[t] + (1 - Abar) * h[t]; meanAbar[t] = the mean of Abar over the channels.
+     *
+     * @param delta the gate's pre-softplus step sizes, rows like h
+     * @param decay A = -exp(A_log), per channel
+     */
+    void selectiveGate(Tensor h, Tensor r, Tensor delta, float[] decay, int n, float[] meanAbar);
+
     /** dst[i] = src[rows[i]] for i < count. */
     void gatherRows(Tensor src, int[] rows, int count, Tensor dst);
+
+    /** dst[rows[i]] = src[i] for i < count. */
+    void scatterRows(Tensor src, int[] rows, int count, Tensor dst);
 
     /** Copies one row to host memory. */
     void read(Tensor t, int row, float[] dst);

@@ -270,6 +270,61 @@ public final class CpuBackend implements Backend {
         for (int i = 0; i < count; i++) System.arraycopy(s, rows[i] * cols, d, i * cols, cols);
     }
 
+    @Override public void subtract(Tensor a, Tensor b, int n, Tensor out) {
+        float[] as = data(a), bs = data(b), os = data(out);
+        int len = n * a.cols();
+        int bound = Kernels.F.loopBound(len);
+        int i = 0;
+        for (; i < bound; i += Kernels.F.length()) {
+            FloatVector.fromArray(Kernels.F, as, i).sub(FloatVector.fromArray(Kernels.F, bs, i)).intoArray(os, i);
+        }
+        for (; i < len; i++) os[i] = as[i] - bs[i];
+    }
+
+    @Override public void layerNorm(Tensor x, int n, float[] weight, float[] bias, float eps, Tensor out) {
+        float[] xs = data(x), os = data(out);
+        int cols = x.cols();
+        for (int t = 0; t < n; t++) {
+            int o = t * cols;
+            double sum = 0;
+            for (int i = 0; i < cols; i++) sum += xs[o + i];
+            float mean = (float) (sum / cols);
+            double var = 0;
+            for (int i = 0; i < cols; i++) {
+                double d = xs[o + i] - mean;
+                var += d * d;
+            }
+            float inv = (float) (1.0 / Math.sqrt(var / cols + eps));
+            for (int i = 0; i < cols; i++) os[o + i] = (xs[o + i] - mean) * inv * weight[i] + bias[i];
+        }
+    }
+
+    @Override public void selectiveGate(Tensor h, Tensor r, Tensor delta, float[] decay, int n, float[] meanAbar) {
+        float[] hs = data(h), rs = data(r), ds = data(delta);
+        int cols = h.cols();
+        for (int t = 0; t < n; t++) {
+            int o = t * cols;
+            double sum = 0;
+            for (int i = 0; i < cols; i++) {
+                float abar = (float) Math.exp(softplus(ds[o + i]) * decay[i]);
+                hs[o + i] = abar * rs[o + i] + (1 - abar) * hs[o + i];
+                sum += abar;
+            }
+            meanAbar[t] = (float) (sum / cols);
+        }
+    }
+
+    /** log(1 + e^x), linear above 20 as in PyTorch. */
+    static float softplus(float x) {
+        return x > 20 ? x : (float) Math.log1p(Math.exp(x));
+    }
+
+    @Override public void scatterRows(Tensor src, int[] rows, int count, Tensor dst) {
+        float[] s = data(src), d = data(dst);
+        int cols = src.cols();
+        for (int i = 0; i < count; i++) System.arraycopy(s, i * cols, d, rows[i] * cols, cols);
+    }
+
     @Override public void read(Tensor t, int row, float[] dst) {
         System.arraycopy(data(t), row * t.cols(), dst, 0, t.cols());
     }
