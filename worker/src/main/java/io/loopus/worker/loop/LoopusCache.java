@@ -29,8 +29,9 @@ public final class LoopusCache implements SequenceCache {
         this.depths = policy == KvPolicy.PER_DEPTH ? defaultExit.maxLoops() : 1;
         int block = PagedKvCache.DEFAULT_BLOCK_SIZE;
         encoder = new PagedKvCache(s.encoderLayers(), c.kvHeads(), c.headDim(), block, capacityTokens);
+        int perDepth = (capacityTokens + block - 1) / block * block; // each depth rounds up to whole blocks
         reasoning = new PagedKvCache(s.reasoningLayers(), c.kvHeads(), c.headDim(), block,
-                Math.multiplyExact(capacityTokens, depths));
+                Math.multiplyExact(perDepth, depths));
         decoder = new PagedKvCache(s.decoderLayers(), c.kvHeads(), c.headDim(), block, capacityTokens);
     }
 
@@ -102,13 +103,13 @@ public final class LoopusCache implements SequenceCache {
 
     /**
      * The sequence's positions before {@code end} have exited after step {@code depth}: under
-     * per-depth, their keys and values at that depth are copied to every deeper depth the
-     * sequence may use, so later tokens see them there (DESIGN §2).
+     * per-depth, their keys and values at that depth are copied to every deeper depth of the
+     * cache, so later tokens see them there whatever their own exit rule (DESIGN §2).
      */
     void settle(int seq, int end, int depth) {
         if (policy == KvPolicy.PER_DEPTH) {
             int[] ids = depthIds[seq];
-            for (int d = depth + 1; d <= exits[seq].maxLoops(); d++) {
+            for (int d = depth + 1; d <= depths; d++) {
                 reasoning.copyPositions(ids[depth - 1], ids[d - 1], settled[seq], end);
             }
         }
