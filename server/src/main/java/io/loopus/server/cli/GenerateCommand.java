@@ -24,6 +24,11 @@ import java.util.concurrent.Callable;
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
+    @Mixin LoopOptions loopOptions;
+
+    @Option(names = "--trace", description = "show how each new token went through the loop (LoopUS models)")
+    boolean trace;
+
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "at most this many new tokens (default ${DEFAULT-VALUE})")
     int maxNewTokens;
 
@@ -56,7 +61,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (maxNewTokens <= 0) throw new IllegalArgumentException("--max-new-tokens must be > 0, got " + maxNewTokens);
         LoadedModel loaded = modelOptions.load();
         int[] promptIds = loaded.tokenizer().encode(prompt, true);
-        Generator generator = new Generator(loaded.model());
+        Generator generator = new Generator(loopOptions.apply(loaded.model())).tracing(trace);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         TextStream stream = new TextStream(loaded.tokenizer());
         StopStrings stops = new StopStrings(stop);
@@ -82,9 +87,11 @@ public final class GenerateCommand implements Callable<Integer> {
             o.put("text", text.toString());
             o.put("finish_reason", r.finishReason());
             o.put("tokens_per_second", r.ids().length / r.seconds());
+            if (r.trace() != null) o.put("trace", TraceTable.json(r.ids(), r.trace()));
             out.println(Json.write(o));
         } else {
             out.println();
+            if (r.trace() != null) TraceTable.print(r.ids(), r.trace(), loaded.tokenizer(), System.err);
             System.err.printf("%d tokens, %.1f tok/s (%s)%n", r.ids().length, r.ids().length / r.seconds(), r.finishReason());
         }
         return 0;
