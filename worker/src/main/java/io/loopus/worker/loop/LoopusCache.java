@@ -102,22 +102,19 @@ public final class LoopusCache implements SequenceCache {
     }
 
     /**
-     * The sequence's positions before {@code end} have exited after step {@code depth}: under
+     * The sequence's chunk [start, end) has exited after step {@code depth}, and with it every
+     * earlier position not yet settled (the first pieces of a prompt): under
      * per-depth, their keys and values at that depth are copied to every deeper depth of the
      * cache, so later tokens see them there whatever their own exit rule (DESIGN §2).
      */
-    void settle(int seq, int end, int depth) {
+    void settle(int seq, int start, int end, int depth) {
+        int from = Math.min(start, settled[seq]); // a chunk may also rewrite positions (a retried step)
         if (policy == KvPolicy.PER_DEPTH) {
             int[] ids = depthIds[seq];
-            for (int d = depth + 1; d <= depths; d++) {
-                reasoning.copyPositions(ids[depth - 1], ids[d - 1], settled[seq], end);
-            }
+            for (int d = depth + 1; d <= depths; d++) reasoning.copyPositions(ids[depth - 1], ids[d - 1], from, end);
         }
         settled[seq] = end;
     }
-
-    /** First position of the sequence whose exit depth is not decided yet. */
-    int settled(int seq) { return settled[seq]; }
 
     private int check(int seq) {
         if (seq < 0 || seq >= depthIds.length || depthIds[seq] == null) {

@@ -153,7 +153,7 @@ public final class LoopusModel implements CausalModel {
                         leave[left] = i;
                         leaveRows[left++] = rows[i];
                     }
-                    if (chunks.decides[c]) cache.settle(chunks.seq[c], pos[chunks.end[c] - 1] + 1, t);
+                    if (chunks.decides[c]) cache.settle(chunks.seq[c], pos[chunks.start[c]], pos[chunks.end[c] - 1] + 1, t);
                 } else {
                     int start = kept;
                     for (int i = chunks.compactStart[c]; i <= last; i++) keep[kept++] = i;
