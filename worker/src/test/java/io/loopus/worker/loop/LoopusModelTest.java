@@ -146,6 +146,53 @@ class LoopusModelTest {
         return out;
     }
 
+    @Test
+    void aPromptFedInPiecesGivesWhatItGivesInOneStep() {
+        int[] ids = tok.encode(TEXT, true);
+        int promptLen = 20;
+        ExitPolicy exit = new ExitPolicy(HaltingStrategy.THRESHOLD, 5, 1, 0.45, 1, 1e-2);
+        LoopusModel m = LoopFixtures.initial(base, new Split(1, 4, 5), exit, KvPolicy.PER_DEPTH, 9);
+        float[][] whole = new float[ids.length][], pieces = new float[ids.length][];
+        int[][] depths = new int[2][ids.length];
+        for (int run = 0; run < 2; run++) {
+            float[][] out = run == 0 ? whole : pieces;
+            LoopusCache cache = m.newCache(ids.length);
+            int seq = cache.newSequence();
+            Batch batch = new Batch();
+            int step = run == 0 ? promptLen : 6;
+            for (int from = 0; from < promptLen; from += step) {
+                int to = Math.min(promptLen, from + step);
+                batch.clear();
+                batch.addChunk(seq, ids, from, to, from, false);
+                batch = withLogitsOnlyAtTheEnd(batch, seq, ids, from, to, to == promptLen);
+                Tensor logits = m.forward(batch, cache);
+                if (to == promptLen) {
+                    out[promptLen - 1] = new float[m.config().vocabSize()];
+                    m.backend().read(logits, 0, out[promptLen - 1]);
+                    depths[run][promptLen - 1] = m.exitDepth(0);
+                }
+            }
+            for (int t = promptLen; t < ids.length; t++) {
+                batch.clear();
+                batch.add(seq, ids[t], t, true);
+                out[t] = new float[m.config().vocabSize()];
+                m.backend().read(m.forward(batch, cache), 0, out[t]);
+                depths[run][t] = m.exitDepth(0);
+            }
+        }
+        for (int t = promptLen - 1; t < ids.length; t++) assertArrayEquals(whole[t], pieces[t], "position " + t);
+        assertArrayEquals(depths[0], depths[1]);
+        assertTrue(java.util.Arrays.stream(depths[0], promptLen, ids.length).distinct().count() >= 2,
+                "depths should vary: " + java.util.Arrays.toString(depths[0]));
+    }
+
+    /** A chunk that wants logits only at its last row, and only when it ends the prompt. */
+    private static Batch withLogitsOnlyAtTheEnd(Batch ignored, int seq, int[] ids, int from, int to, boolean last) {
+        Batch b = new Batch();
+        for (int i = from; i < to; i++) b.add(seq, ids[i], i, last && i == to - 1);
+        return b;
+    }
+
     /** Logits at each position: a prompt of promptLen tokens in one step, then one token per step. */
     private static float[][] incremental(LoopusModel m, int[] ids, int promptLen) {
         LoopusCache cache = m.newCache(ids.length);
