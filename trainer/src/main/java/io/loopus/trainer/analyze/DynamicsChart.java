@@ -2,6 +2,7 @@ package io.loopus.trainer.analyze;
 
 import io.loopus.worker.loop.Split;
 
+import java.math.BigDecimal;
 import java.util.Locale;
 
 /**
@@ -36,7 +37,7 @@ final class DynamicsChart {
         svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
                 + " viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT));
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        text(WIDTH / 2.0, 22, "middle", 15, "Layer dynamics of " + a.model() + " (" + d.tokens() + " tokens)");
+        text(WIDTH / 2.0, 22, "middle", 15, "Layer dynamics of " + shortened(a.model(), 60) + " (" + d.tokens() + " tokens)");
         block(split);
         axes();
         dashedThreshold(a.choice().threshold());
@@ -76,10 +77,10 @@ final class DynamicsChart {
             double v = leftLow + i * (1 - leftLow) / 5;
             line(LEFT - 5, yLeft(v), LEFT, yLeft(v), "black", 1.5);
             line(LEFT, yLeft(v), RIGHT, yLeft(v), "#e0e0e0", 1);
-            text(LEFT - 8, yLeft(v) + 4, "end", 11, format(v));
+            text(LEFT - 8, yLeft(v) + 4, "end", 11, tick(v));
             double r = i * rightHigh / 5;
             line(RIGHT, yRight(r), RIGHT + 5, yRight(r), RELATIVE, 1.5);
-            text(RIGHT + 8, yRight(r) + 4, "start", 11, format(r));
+            text(RIGHT + 8, yRight(r) + 4, "start", 11, tick(r));
         }
         text((LEFT + RIGHT) / 2.0, BOTTOM + 40, "middle", 12, "layer l (its update h_l \u2192 h_{l+1})");
         rotated(LEFT - 48, (TOP + BOTTOM) / 2.0, "cosine, logit-lens accuracy", "black");
@@ -138,12 +139,22 @@ final class DynamicsChart {
                 + " transform=\"rotate(-90 %.1f %.1f)\">%s</text>%n", x, y, color, x, y, escape(content)));
     }
 
+    /** The end of a long name (a model path), which is the telling part. */
+    static String shortened(String s, int max) {
+        return s.length() <= max ? s : "\u2026" + s.substring(s.length() - max + 1);
+    }
+
     static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     private static String format(double v) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3g", v) : Double.toString(v);
+    }
+
+    /** An axis label: at most three significant digits, no trailing zeros (0.8, 1.25, 20). */
+    static String tick(double v) {
+        return new BigDecimal(String.format(Locale.ROOT, "%.3g", v)).stripTrailingZeros().toPlainString();
     }
 
     /** The smallest of 1, 2, 2.5, 5 times a power of ten that is >= v (1 for nothing to show). */
