@@ -27,7 +27,7 @@ public final class DynamicsReport {
             String svg = DynamicsChart.render(a);
             AtomicFiles.writeFile(dir.resolve(SVG), tmp -> Files.writeString(tmp, svg, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("--out " + dir + ": cannot write: " + e, e);
+            throw new UncheckedIOException("--out " + dir + ": cannot write: " + e.getMessage(), e);
         }
     }
 

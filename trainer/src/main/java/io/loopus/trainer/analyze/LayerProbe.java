@@ -14,7 +14,7 @@ import io.loopus.worker.tensor.Tensor;
  * Runs a base model one layer at a time over whole sequences and reads the hidden state between
  * layers, adding each layer's update and its logit-lens prediction to {@link DynamicsSums}.
  * One sequence at a time through one reused KV cache and reused buffers, so memory is set by the
- * longest sequence, not by the amount of text.
+ * longest sequence seen, not by the amount of text or the context.
  */
 final class LayerProbe {
     private final LlamaConfig config;
@@ -22,38 +22,48 @@ final class LayerProbe {
     private final Backend backend;
     private final LayerStack layers;
     private final OutputHead head;
-    private final PagedKvCache cache;
-    private final Tensor x;
+    private final int maxLength;
     private final Batch batch = new Batch();
-    private float[][] before, after;
     private final float[] logits;
-    private final int[] positions;
-    private final int[][] blockTables;
+    // sized by the longest sequence so far (not the context): calibration stories are often far shorter
+    private int capacity;
+    private PagedKvCache cache;
+    private Tensor x;
+    private float[][] before, after;
+    private int[] positions;
+    private int[][] blockTables;
 
     /** @param maxLength the longest sequence {@link #run} will be given */
     LayerProbe(LlamaModel model, int maxLength) {
         this.config = model.config();
         this.weights = model.weights();
         this.backend = model.backend();
+        this.maxLength = maxLength;
         // own stack and head over the model's weights: they keep their own scratch buffers
         this.layers = new LayerStack(config, weights.layers(), model.rope(), backend);
         this.head = new OutputHead(config, weights.finalNorm(), weights.lmHead(), backend);
-        this.cache = new PagedKvCache(config, maxLength);
-        this.x = backend.allocate(maxLength, config.dim());
-        this.before = new float[maxLength][config.dim()];
-        this.after = new float[maxLength][config.dim()];
         this.logits = new float[config.vocabSize()];
-        this.positions = new int[maxLength];
-        this.blockTables = new int[maxLength][];
-        for (int t = 0; t < maxLength; t++) positions[t] = t;
+    }
+
+    private void ensureCapacity(int n) {
+        if (n <= capacity) return;
+        capacity = Math.min(maxLength, Math.max(n, 2 * capacity));
+        cache = new PagedKvCache(config, capacity);
+        x = backend.allocate(capacity, config.dim());
+        before = new float[capacity][config.dim()];
+        after = new float[capacity][config.dim()];
+        blockTables = new int[capacity][];
+        positions = new int[capacity];
+        for (int t = 0; t < capacity; t++) positions[t] = t;
     }
 
     /** Adds every layer's update over one sequence (token ids, BOS first) to the sums. */
     void run(int[] ids, DynamicsSums sums) {
         int n = ids.length;
-        if (n == 0 || n > positions.length) {
-            throw new IllegalArgumentException("sequence of " + n + " tokens; the probe takes 1.." + positions.length);
+        if (n == 0 || n > maxLength) {
+            throw new IllegalArgumentException("sequence of " + n + " tokens; the probe takes 1.." + maxLength);
         }
+        ensureCapacity(n);
         batch.clear();
         for (int t = 0; t < n; t++) batch.add(0, ids[t], t, t < n - 1); // the last position has no next token
         batch.validate(config);
