@@ -1,5 +1,6 @@
 package io.loopus.worker.generate;
 
+import io.loopus.worker.loop.HaltingStrategy;
 import io.loopus.worker.loop.LoopusModel;
 import io.loopus.worker.loop.TokenTrace;
 import io.loopus.worker.model.Batch;
@@ -152,7 +153,9 @@ public final class Generator {
 
     /**
      * Mean next-token negative log-likelihood of ids[1..] given the preceding ids, and the logits
-     * after the last id. One forward pass over the whole sequence.
+     * after the last id. One forward pass over the whole sequence; but a LoopUS model whose exits
+     * are adaptive is fed one token per step with its cache (teacher forcing), so that each
+     * position leaves the loop at its own depth, as in generation.
      */
     public Score score(int[] ids) {
         if (ids.length < 2) throw new IllegalArgumentException("scoring needs at least 2 tokens, got " + ids.length);
@@ -160,22 +163,35 @@ public final class Generator {
             throw new IllegalArgumentException("the text has " + ids.length + " tokens, more than the model's context of "
                     + config.contextLength());
         }
+        boolean tokenByToken = looped != null && looped.exitPolicy().strategy() != HaltingStrategy.FIXED;
         SequenceCache cache = model.newCache(ids.length);
         int seq = cache.newSequence();
-        batch.clear();
-        batch.addChunk(seq, ids, 0, ids.length, 0, true);
-        Tensor logits = model.forward(batch, cache);
-        cache.free(seq);
-        double loops = looped == null ? Double.NaN : looped.exitDepth(0);
         int v = config.vocabSize();
         double nll = 0;
-        for (int t = 0; t + 1 < ids.length; t++) {
-            model.backend().read(logits, t, row);
-            nll += -logSoftmax(row, 0, v, ids[t + 1]);
+        long depths = 0;
+        Tensor logits = null;
+        try {
+            if (!tokenByToken) {
+                batch.clear();
+                batch.addChunk(seq, ids, 0, ids.length, 0, true);
+                logits = model.forward(batch, cache);
+                if (looped != null) depths = (long) looped.exitDepth(0) * (ids.length - 1);
+            }
+            for (int t = 0; t < ids.length; t++) {
+                if (tokenByToken) {
+                    batch.clear();
+                    batch.add(seq, ids[t], t, true);
+                    logits = model.forward(batch, cache);
+                    if (t + 1 < ids.length) depths += looped.exitDepth(0);
+                }
+                model.backend().read(logits, tokenByToken ? 0 : t, row);
+                if (t + 1 < ids.length) nll += -logSoftmax(row, 0, v, ids[t + 1]);
+            }
+        } finally {
+            cache.free(seq);
         }
-        float[] last = new float[v];
-        model.backend().read(logits, ids.length - 1, last);
-        return new Score(ids.length, nll / (ids.length - 1), last, loops);
+        double loops = looped == null ? Double.NaN : (double) depths / (ids.length - 1);
+        return new Score(ids.length, nll / (ids.length - 1), row.clone(), loops);
     }
 
     /** log softmax(x[off..off+n))[target], in double. */
@@ -189,7 +205,7 @@ public final class Generator {
 
     /**
      * Result of {@link #score}: tokens including BOS, mean NLL, logits after the last token, and
-     * for a LoopUS model the loop depth the text went through (NaN for a base model).
+     * for a LoopUS model the mean loop depth of the predicting positions (NaN for a base model).
      */
     public record Score(int tokens, double nll, float[] lastLogits, double loops) {
         public double ppl() { return Math.exp(nll); }

@@ -193,6 +193,22 @@ class LoopusModelTest {
         return b;
     }
 
+    @Test
+    void adaptiveScoringGoesTokenByTokenAndReportsTheMeanDepth() {
+        int[] ids = tok.encode(TEXT, true);
+        LoopusModel m = LoopFixtures.initial(base, new Split(1, 4, 5), ExitPolicy.fixed(3), KvPolicy.PER_DEPTH, 2);
+        Generator.Score fixed = new Generator(m).score(ids);
+        assertEquals(3.0, fixed.loops());
+        // a threshold no q can pass runs every token to N: token by token, the same perplexity
+        m.setExitPolicy(new ExitPolicy(HaltingStrategy.THRESHOLD, 3, 1, 1.0, 1, 1e-2));
+        Generator.Score never = new Generator(m).score(ids);
+        assertEquals(3.0, never.loops());
+        assertEquals(fixed.nll(), never.nll(), 1e-5);
+        m.setExitPolicy(new ExitPolicy(HaltingStrategy.THRESHOLD, 3, 1, 0.45, 1, 1e-2));
+        Generator.Score adaptive = new Generator(m).score(ids);
+        assertTrue(adaptive.loops() > 1 && adaptive.loops() < 3, "loops_mean " + adaptive.loops());
+    }
+
     /** Logits at each position: a prompt of promptLen tokens in one step, then one token per step. */
     private static float[][] incremental(LoopusModel m, int[] ids, int promptLen) {
         LoopusCache cache = m.newCache(ids.length);
