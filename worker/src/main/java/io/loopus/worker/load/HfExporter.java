@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.loopus.worker.io.AtomicFiles;
 import io.loopus.worker.model.LlamaConfig;
+import io.loopus.worker.model.LlamaModel;
 import io.loopus.worker.model.LlamaWeights;
 import io.loopus.worker.tokenizer.Llama2cTokenizer;
 import io.loopus.worker.tokenizer.Tokenizer;
@@ -26,8 +27,12 @@ public final class HfExporter {
     private HfExporter() {}
 
     public static void export(LoadedModel loaded, Path out) {
-        LlamaConfig c = loaded.model().config();
-        LlamaWeights w = loaded.model().weights();
+        if (!(loaded.model() instanceof LlamaModel model)) {
+            throw new ModelFormatException(loaded.modelPath(), "export --format hf writes plain Llama models; this is a "
+                    + loaded.format() + " checkpoint, whose looped reasoning block has no Hugging Face Llama equivalent");
+        }
+        LlamaConfig c = model.config();
+        LlamaWeights w = model.weights();
         if (c.qkvBias() || c.qkNorm() || c.ropeScaling() != null) {
             throw new ModelFormatException(loaded.modelPath(), "export --format hf writes plain Llama models; this "
                     + c.architecture() + " model has q/k/v biases, q/k norms or rope scaling");
@@ -53,7 +58,7 @@ public final class HfExporter {
         if (!Files.isDirectory(target)) throw new IllegalArgumentException(target + ": exists and is not a directory");
         try (Stream<Path> s = Files.list(target)) {
             if (s.findAny().isPresent()) {
-                throw new IllegalArgumentException(target + ": exists and is not empty (export never overwrites: "
+                throw new IllegalArgumentException(target + ": exists and is not empty (it is never overwritten: "
                         + "remove it or choose another --out)");
             }
         } catch (IOException e) {
