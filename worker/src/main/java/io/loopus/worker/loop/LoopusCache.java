@@ -29,8 +29,10 @@ public final class LoopusCache implements SequenceCache {
         this.depths = policy == KvPolicy.PER_DEPTH ? defaultExit.maxLoops() : 1;
         int block = PagedKvCache.DEFAULT_BLOCK_SIZE;
         encoder = new PagedKvCache(s.encoderLayers(), c.kvHeads(), c.headDim(), block, capacityTokens);
+        // whole blocks per depth: each depth is its own paged sequence, whose last block is never shared
+        int perDepth = Math.multiplyExact((capacityTokens + block - 1) / block, block);
         reasoning = new PagedKvCache(s.reasoningLayers(), c.kvHeads(), c.headDim(), block,
-                Math.multiplyExact(capacityTokens, depths));
+                Math.multiplyExact(perDepth, depths));
         decoder = new PagedKvCache(s.decoderLayers(), c.kvHeads(), c.headDim(), block, capacityTokens);
     }
 
