@@ -164,7 +164,10 @@ final class LdsConfigJson {
     /** A sorted list of distinct layer indices in [0, layers) (the reference sorts the lists too). */
     private static int[] indexList(Path file, JsonNode root, String key, int layers) {
         JsonNode n = root.get(key);
-        if (n == null || !n.isArray()) throw new ModelFormatException(file, "missing \"" + key + "\" (a list of layer indices)");
+        if (n == null || !n.isArray()) {
+            throw new ModelFormatException(file, (n == null ? "missing \"" + key + "\"" : "\"" + key + "\" is " + n)
+                    + " (a list of layer indices)");
+        }
         List<Integer> out = new ArrayList<>();
         for (JsonNode x : n) {
             if (!x.isIntegralNumber() || x.asLong() < 0 || x.asLong() >= layers) {
