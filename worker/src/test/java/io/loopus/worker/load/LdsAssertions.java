@@ -58,7 +58,10 @@ final class LdsAssertions {
             assertSameMatrix(p + "w2", el.w2(), al.w2(), null);
             assertSameMatrix(p + "w3", el.w3(), al.w3(), null);
             assertArrayEquals(el.bq(), al.bq(), p + "bq");
+            assertArrayEquals(el.bk(), al.bk(), p + "bk");
+            assertArrayEquals(el.bv(), al.bv(), p + "bv");
             assertArrayEquals(el.qNorm(), al.qNorm(), p + "q norm");
+            assertArrayEquals(el.kNorm(), al.kNorm(), p + "k norm");
         }
         GateWeights eg = e.gate(), ag = a.gate();
         assertSameMatrix("gate W_in", eg.wIn(), ag.wIn(), null);
