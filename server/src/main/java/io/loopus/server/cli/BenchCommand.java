@@ -2,6 +2,7 @@ package io.loopus.server.cli;
 
 import io.loopus.worker.bench.ModelBench;
 import io.loopus.worker.bench.RandomModel;
+import io.loopus.worker.load.LdsCheckpoint;
 import io.loopus.worker.load.LoadedModel;
 import io.loopus.worker.load.ModelLoader;
 import io.loopus.worker.model.LlamaConfig;
@@ -74,9 +75,11 @@ public final class BenchCommand implements Callable<Integer> {
         } else {
             if (save != null) throw new IllegalArgumentException("--save needs --random-model");
             name = source.model.toString();
+            if (LdsCheckpoint.isCheckpoint(source.model)) throw notPlainLlama(source.model);
             System.err.println("bench: loading " + name + "...");
             LoadedModel loaded = ModelLoader.loadWithOptionalTokenizer(source.model, tokenizer, CpuBackend.INSTANCE);
-            model = loaded.model();
+            if (!(loaded.model() instanceof LlamaModel llama)) throw notPlainLlama(source.model);
+            model = llama;
             tok = loaded.tokenizer();
         }
         LlamaConfig c = model.config();
@@ -86,6 +89,12 @@ public final class BenchCommand implements Callable<Integer> {
                 line -> System.err.println("bench: " + line)).run();
         System.out.println(json ? Json.write(toJson(r)) : table(name, c, r));
         return 0;
+    }
+
+    /** The benchmark times one pass through every layer per token; a looped model has no such pass. */
+    private static IllegalArgumentException notPlainLlama(Path model) {
+        return new IllegalArgumentException(model + ": is a LoopUS checkpoint (model_type \"lds\"); bench times plain "
+                + "Llama models (a llama2.c .bin or a Hugging Face directory)");
     }
 
     private Integer save(RandomModel.Spec spec) {

@@ -1,6 +1,7 @@
 package io.loopus.server.cli;
 
 import io.loopus.worker.load.HfExporter;
+import io.loopus.worker.load.LdsCheckpoint;
 import io.loopus.worker.load.LoadedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +28,10 @@ public final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--format " + format + " is not supported (supported: hf)");
         }
         HfExporter.checkTarget(out.toAbsolutePath().normalize()); // before a long load
+        if (LdsCheckpoint.isCheckpoint(modelOptions.model)) {
+            throw new IllegalArgumentException(modelOptions.model + ": is a LoopUS checkpoint (model_type \"lds\"); "
+                    + "export --format hf writes plain Llama models, and a looped reasoning block has no Hugging Face Llama equivalent");
+        }
         LoadedModel loaded = modelOptions.load();
         HfExporter.export(loaded, out);
         System.err.println("wrote " + out.toAbsolutePath().normalize() + " (from " + loaded.format() + ")");

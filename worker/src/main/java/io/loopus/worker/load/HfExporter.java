@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.loopus.worker.io.AtomicFiles;
-import io.loopus.worker.model.LayerWeights;
 import io.loopus.worker.model.LlamaConfig;
+import io.loopus.worker.model.LlamaModel;
 import io.loopus.worker.model.LlamaWeights;
-import io.loopus.worker.model.RopeConvention;
 import io.loopus.worker.tokenizer.Llama2cTokenizer;
 import io.loopus.worker.tokenizer.Tokenizer;
 
@@ -28,8 +27,12 @@ public final class HfExporter {
     private HfExporter() {}
 
     public static void export(LoadedModel loaded, Path out) {
-        LlamaConfig c = loaded.model().config();
-        LlamaWeights w = loaded.model().weights();
+        if (!(loaded.model() instanceof LlamaModel model)) {
+            throw new ModelFormatException(loaded.modelPath(), "export --format hf writes plain Llama models; this is a "
+                    + loaded.format() + " checkpoint, whose looped reasoning block has no Hugging Face Llama equivalent");
+        }
+        LlamaConfig c = model.config();
+        LlamaWeights w = model.weights();
         if (c.qkvBias() || c.qkNorm() || c.ropeScaling() != null) {
             throw new ModelFormatException(loaded.modelPath(), "export --format hf writes plain Llama models; this "
                     + c.architecture() + " model has q/k/v biases, q/k norms or rope scaling");
@@ -41,7 +44,7 @@ public final class HfExporter {
                 writeJson(dir.resolve("config.json"), config(c, w));
                 writeJson(dir.resolve("generation_config.json"), generationConfig(c));
                 weights(c, w).write(dir.resolve("model.safetensors"));
-                tokenizer(loaded, c, dir);
+                tokenizer(loaded.tokenizer(), loaded.tokenizerPath(), c, dir);
                 checkTarget(target); // someone may have created it meanwhile
             });
         } catch (IOException e) {
@@ -55,7 +58,7 @@ public final class HfExporter {
         if (!Files.isDirectory(target)) throw new IllegalArgumentException(target + ": exists and is not a directory");
         try (Stream<Path> s = Files.list(target)) {
             if (s.findAny().isPresent()) {
-                throw new IllegalArgumentException(target + ": exists and is not empty (export never overwrites: "
+                throw new IllegalArgumentException(target + ": exists and is not empty (it is never overwritten: "
                         + "remove it or choose another --out)");
             }
         } catch (IOException e) {
@@ -100,33 +103,19 @@ public final class HfExporter {
     }
 
     static SafetensorsWriter weights(LlamaConfig c, LlamaWeights w) {
-        boolean permute = c.rope() == RopeConvention.INTERLEAVED;
-        int[] qOrder = permute ? RopeConvention.interleavedToHalfRows(c.heads(), c.headDim()) : null;
-        int[] kOrder = permute ? RopeConvention.interleavedToHalfRows(c.kvHeads(), c.headDim()) : null;
         SafetensorsWriter st = new SafetensorsWriter();
         st.add("model.embed_tokens.weight", w.embedding());
-        for (int l = 0; l < c.layers(); l++) {
-            LayerWeights lw = w.layers()[l];
-            String p = "model.layers." + l + ".";
-            st.add(p + "input_layernorm.weight", lw.attnNorm());
-            st.add(p + "self_attn.q_proj.weight", lw.wq(), qOrder);
-            st.add(p + "self_attn.k_proj.weight", lw.wk(), kOrder);
-            st.add(p + "self_attn.v_proj.weight", lw.wv());
-            st.add(p + "self_attn.o_proj.weight", lw.wo());
-            st.add(p + "post_attention_layernorm.weight", lw.ffnNorm());
-            st.add(p + "mlp.gate_proj.weight", lw.w1());
-            st.add(p + "mlp.up_proj.weight", lw.w3());
-            st.add(p + "mlp.down_proj.weight", lw.w2());
-        }
+        for (int l = 0; l < c.layers(); l++) HfLayerKeys.write(st, "model.layers." + l + ".", w.layers()[l], c);
         st.add("model.norm.weight", w.finalNorm());
         if (!c.tiedEmbeddings()) st.add("lm_head.weight", w.lmHead());
         return st;
     }
 
-    /** tokenizer.json built from a llama2.c tokenizer, or the Hugging Face tokenizer files copied. */
-    private static void tokenizer(LoadedModel loaded, LlamaConfig c, Path dir) throws IOException {
-        Tokenizer tok = loaded.tokenizer();
-        Path src = loaded.tokenizerPath();
+    /**
+     * Into {@code dir}: tokenizer.json built from a llama2.c tokenizer (read from {@code src}), or
+     * the Hugging Face tokenizer files beside {@code src} copied.
+     */
+    static void tokenizer(Tokenizer tok, Path src, LlamaConfig c, Path dir) throws IOException {
         if (tok instanceof Llama2cTokenizer l2c) {
             writeJson(dir.resolve("tokenizer.json"), HfTokenizerJson.fromLlama2c(l2c, src));
             ObjectNode tc = Json.MAPPER.createObjectNode();
@@ -145,7 +134,7 @@ public final class HfExporter {
         }
     }
 
-    private static void writeJson(Path file, JsonNode n) throws IOException {
+    static void writeJson(Path file, JsonNode n) throws IOException {
         Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), n);
     }
 }

@@ -92,44 +92,25 @@ public final class HfModelLoader {
     }
 
     private static LlamaWeights readWeights(LlamaConfig c, Tensors t) {
-        int dim = c.dim(), hid = c.hiddenDim();
-        Matrix emb = t.matrix("model.embed_tokens.weight", c.vocabSize(), dim);
+        Matrix emb = t.matrix("model.embed_tokens.weight", c.vocabSize(), c.dim());
         LayerWeights[] layers = new LayerWeights[c.layers()];
-        for (int l = 0; l < c.layers(); l++) {
-            String p = "model.layers." + l + ".";
-            boolean bias = c.qkvBias();
-            layers[l] = new LayerWeights(
-                    t.vector(p + "input_layernorm.weight", dim),
-                    t.matrix(p + "self_attn.q_proj.weight", c.qDim(), dim),
-                    t.matrix(p + "self_attn.k_proj.weight", c.kvDim(), dim),
-                    t.matrix(p + "self_attn.v_proj.weight", c.kvDim(), dim),
-                    t.matrix(p + "self_attn.o_proj.weight", dim, c.qDim()),
-                    bias ? t.vector(p + "self_attn.q_proj.bias", c.qDim()) : null,
-                    bias ? t.vector(p + "self_attn.k_proj.bias", c.kvDim()) : null,
-                    bias ? t.vector(p + "self_attn.v_proj.bias", c.kvDim()) : null,
-                    c.qkNorm() ? t.vector(p + "self_attn.q_norm.weight", c.headDim()) : null,
-                    c.qkNorm() ? t.vector(p + "self_attn.k_norm.weight", c.headDim()) : null,
-                    t.vector(p + "post_attention_layernorm.weight", dim),
-                    t.matrix(p + "mlp.gate_proj.weight", hid, dim),
-                    t.matrix(p + "mlp.down_proj.weight", dim, hid),
-                    t.matrix(p + "mlp.up_proj.weight", hid, dim));
-        }
-        float[] norm = t.vector("model.norm.weight", dim);
-        Matrix head = c.tiedEmbeddings() ? emb : t.matrix("lm_head.weight", c.vocabSize(), dim);
+        for (int l = 0; l < c.layers(); l++) layers[l] = HfLayerKeys.read(t, "model.layers." + l + ".", c);
+        float[] norm = t.vector("model.norm.weight", c.dim());
+        Matrix head = c.tiedEmbeddings() ? emb : t.matrix("lm_head.weight", c.vocabSize(), c.dim());
         return new LlamaWeights(emb, layers, norm, head);
     }
 
     /** Tensor lookup across shards; a missing name is reported against the first file. */
-    private record Tensors(Map<String, SafetensorsFile> index, SafetensorsFile first) {
+    private record Tensors(Map<String, SafetensorsFile> index, SafetensorsFile first) implements TensorSource {
         SafetensorsFile file(String name) {
             return index.getOrDefault(name, first);
         }
 
-        Matrix matrix(String name, int rows, int cols) {
+        @Override public Matrix matrix(String name, int rows, int cols) {
             return file(name).matrix(name, rows, cols);
         }
 
-        float[] vector(String name, int n) {
+        @Override public float[] vector(String name, int n) {
             return file(name).vector(name, n);
         }
     }

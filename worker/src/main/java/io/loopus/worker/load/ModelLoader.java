@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Resolves {@code --model} and {@code --tokenizer} (DESIGN §8): a llama2.c {@code .bin} file or a
- * Hugging Face model directory; the tokenizer from the flag, else the model directory, else one
+ * Resolves {@code --model} and {@code --tokenizer} (DESIGN §8): a llama2.c {@code .bin} file, a
+ * Hugging Face model directory or a LoopUS checkpoint directory; the tokenizer from the flag, else the model directory, else one
  * beside a {@code .bin} file. The model's shape is read first, then the tokenizer is loaded, and
  * only then the weights, so that a missing or broken tokenizer fails fast.
  */
@@ -37,6 +37,7 @@ public final class ModelLoader {
 
     private static LoadedModel load(Path model, Path tokenizer, Backend backend, boolean tokenizerRequired) {
         if (!Files.exists(model)) throw new ModelFormatException(model, "no such file or directory");
+        if (LdsCheckpoint.isCheckpoint(model)) return loadLoopus(model, tokenizer, backend, tokenizerRequired);
         boolean hf = Files.isDirectory(model);
         LlamaConfig config = hf ? HfModelLoader.config(model) : Llama2cLoader.config(model);
         Path tokPath = tokenizer != null ? tokenizer : hf ? tokenizerIn(model) : tokenizerBeside(model, config.vocabSize());
@@ -58,6 +59,19 @@ public final class ModelLoader {
             format = "llama2.c v" + ckpt.version();
         }
         return new LoadedModel(new LlamaModel(config, weights, backend), tok, model, tokPath, format);
+    }
+
+    /** A LoopUS checkpoint directory: its config, then its tokenizer (as for a Hugging Face directory), then its weights. */
+    private static LoadedModel loadLoopus(Path dir, Path tokenizer, Backend backend, boolean tokenizerRequired) {
+        LdsCheckpoint.Header header = LdsCheckpoint.header(dir);
+        Path tokPath = tokenizer != null ? tokenizer : tokenizerIn(dir);
+        if (tokPath == null && tokenizerRequired) {
+            throw new ModelFormatException(dir, "no tokenizer given (--tokenizer) and no tokenizer.json in the checkpoint directory");
+        }
+        LlamaConfig base = header.base();
+        Tokenizer tok = tokPath == null ? null : loadTokenizer(tokPath, base.vocabSize(), base.bosId());
+        LdsCheckpoint.Loaded checkpoint = LdsCheckpoint.read(dir, header);
+        return new LoadedModel(checkpoint.model(backend), tok, dir, tokPath, checkpoint.describe());
     }
 
     /**

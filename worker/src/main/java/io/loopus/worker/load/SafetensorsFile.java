@@ -24,7 +24,7 @@ import java.util.Map;
  * One {@code .safetensors} file: an 8-byte header length, a JSON header, then the raw tensors.
  * Tensors are memory-mapped one at a time and copied into heap arrays in their own dtype.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements TensorSource, AutoCloseable {
     /** A tensor's entry in the header. */
     public record Entry(String name, DType dtype, String dtypeName, long[] shape, long begin, long end) {
         public long elements() {
@@ -140,7 +140,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** A 2-D tensor of exactly rows x cols, kept in its stored dtype. */
-    public Matrix matrix(String name, int rows, int cols) {
+    @Override public Matrix matrix(String name, int rows, int cols) {
         Entry e = entry(name);
         if (e.shape().length != 2 || e.shape()[0] != rows || e.shape()[1] != cols) {
             throw new ModelFormatException(file, "tensor " + name + " has shape " + Arrays.toString(e.shape())
@@ -168,7 +168,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** A 1-D tensor of exactly n values, widened to F32. */
-    public float[] vector(String name, int n) {
+    @Override public float[] vector(String name, int n) {
         Entry e = entry(name);
         if (e.shape().length != 1 || e.shape()[0] != n) {
             throw new ModelFormatException(file, "tensor " + name + " has shape " + Arrays.toString(e.shape())

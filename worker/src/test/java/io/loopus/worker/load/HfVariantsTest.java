@@ -25,7 +25,7 @@ class HfVariantsTest {
     @TempDir Path tmp;
 
     static LlamaModel load(Path dir) {
-        return ModelLoader.load(dir, null, CpuBackend.INSTANCE).model();
+        return (LlamaModel) ModelLoader.load(dir, null, CpuBackend.INSTANCE).model();
     }
 
     static void assertMatchesReference(TinyHf.Spec s, Map<String, TinyHf.T> w, LlamaModel m, double tol) {

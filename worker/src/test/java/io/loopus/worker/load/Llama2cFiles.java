@@ -1,8 +1,9 @@
 package io.loopus.worker.load;
 
 import io.loopus.worker.model.Batch;
-import io.loopus.worker.model.LlamaModel;
+import io.loopus.worker.model.CausalModel;
 import io.loopus.worker.model.PagedKvCache;
+import io.loopus.worker.model.SequenceCache;
 import io.loopus.worker.tensor.Tensor;
 
 import java.io.IOException;
@@ -52,8 +53,8 @@ final class Llama2cFiles {
     }
 
     /** The logits of every position of one sequence, in one forward pass. */
-    static float[][] logits(LlamaModel m, int[] ids) {
-        PagedKvCache cache = m.newCache(ids.length + PagedKvCache.DEFAULT_BLOCK_SIZE);
+    static float[][] logits(CausalModel m, int[] ids) {
+        SequenceCache cache = m.newCache(ids.length + PagedKvCache.DEFAULT_BLOCK_SIZE);
         int seq = cache.newSequence();
         Batch batch = new Batch();
         batch.addChunk(seq, ids, 0, ids.length, 0, true);

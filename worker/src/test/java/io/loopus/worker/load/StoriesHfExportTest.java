@@ -7,6 +7,7 @@ import io.loopus.worker.generate.GenerationResult;
 import io.loopus.worker.generate.Generator;
 import io.loopus.worker.generate.SamplingParams;
 import io.loopus.worker.model.LayerWeights;
+import io.loopus.worker.model.LlamaModel;
 import io.loopus.worker.model.RopeConvention;
 import io.loopus.worker.tensor.CpuBackend;
 import io.loopus.worker.tensor.DType;
@@ -159,7 +160,7 @@ class StoriesHfExportTest {
             assertArrayEquals(new long[] {32, 64}, st.entries().get("model.layers.0.self_attn.k_proj.weight").shape());
             assertArrayEquals(new long[] {172, 64}, st.entries().get("model.layers.0.mlp.up_proj.weight").shape());
             // q and k rows in rotate-half order; every other weight exactly as in the .bin
-            LayerWeights src = l2c.model().weights().layers()[3];
+            LayerWeights src = ((LlamaModel) l2c.model()).weights().layers()[3];
             int[] qOrder = RopeConvention.interleavedToHalfRows(8, 8), kOrder = RopeConvention.interleavedToHalfRows(4, 8);
             assertRows(src.wq(), qOrder, st.matrix("model.layers.3.self_attn.q_proj.weight", 64, 64));
             assertRows(src.wk(), kOrder, st.matrix("model.layers.3.self_attn.k_proj.weight", 32, 64));
