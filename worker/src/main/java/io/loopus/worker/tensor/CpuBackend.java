@@ -156,13 +156,13 @@ public final class CpuBackend implements Backend {
         FloatVector shiftV = FloatVector.broadcast(Kernels.F, shift);
         FloatVector sumV = FloatVector.zero(Kernels.F);
         for (int i = 0; i < bound; i += Kernels.LANES) {
-            FloatVector e = FloatVector.fromArray(Kernels.F, x, i).sub(shiftV).lanewise(VectorOperators.EXP);
+            FloatVector e = Exact.exp(FloatVector.fromArray(Kernels.F, x, i).sub(shiftV));
             e.intoArray(x, i);
             sumV = sumV.add(e);
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = Exact.sum(sumV);
         for (int i = bound; i < n; i++) {
-            float e = (float) Math.exp(x[i] - shift);
+            float e = Exact.exp(x[i] - shift);
             x[i] = e;
             sum += e;
         }
@@ -244,12 +244,12 @@ public final class CpuBackend implements Backend {
             int o = t * cols;
             for (int i = 0; i < bound; i += Kernels.LANES) {
                 FloatVector x = FloatVector.fromArray(Kernels.F, g, o + i);
-                FloatVector silu = x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector silu = x.div(Exact.exp(x.neg()).add(1f));
                 silu.mul(FloatVector.fromArray(Kernels.F, u, o + i)).intoArray(g, o + i);
             }
             for (int i = bound; i < cols; i++) {
                 float x = g[o + i];
-                g[o + i] = x / (1f + (float) Math.exp(-x)) * u[o + i];
+                g[o + i] = x / (1f + Exact.exp(-x)) * u[o + i];
             }
         }
     }

@@ -31,7 +31,7 @@ public final class Kernels {
         for (int i = 0; i < bound; i += LANES) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Exact.sum(acc);
         for (int i = bound; i < n; i++) sum += a[ao + i] * b[bo + i];
         return sum;
     }
@@ -69,7 +69,7 @@ public final class Kernels {
         for (int i = 0; i < bound; i += LANES) {
             acc = halfVector(w, wo + i, bf16).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        return tailHalf(w, wo, x, xo, bound, n, bf16, acc.reduceLanes(VectorOperators.ADD));
+        return tailHalf(w, wo, x, xo, bound, n, bf16, Exact.sum(acc));
     }
 
     public static void bf16ToFloat(short[] w, int wo, float[] dst, int dstOff, int n) {
@@ -118,14 +118,14 @@ public final class Kernels {
             v = FloatVector.fromArray(F, x, xb + i);
             b0 = w0.fma(v, b0); b1 = w1.fma(v, b1); b2 = w2.fma(v, b2); b3 = w3.fma(v, b3);
         }
-        out[oa] = tail(w, r0, x, xa, bound, n, a0.reduceLanes(VectorOperators.ADD));
-        out[oa + 1] = tail(w, r1, x, xa, bound, n, a1.reduceLanes(VectorOperators.ADD));
-        out[oa + 2] = tail(w, r2, x, xa, bound, n, a2.reduceLanes(VectorOperators.ADD));
-        out[oa + 3] = tail(w, r3, x, xa, bound, n, a3.reduceLanes(VectorOperators.ADD));
-        out[ob] = tail(w, r0, x, xb, bound, n, b0.reduceLanes(VectorOperators.ADD));
-        out[ob + 1] = tail(w, r1, x, xb, bound, n, b1.reduceLanes(VectorOperators.ADD));
-        out[ob + 2] = tail(w, r2, x, xb, bound, n, b2.reduceLanes(VectorOperators.ADD));
-        out[ob + 3] = tail(w, r3, x, xb, bound, n, b3.reduceLanes(VectorOperators.ADD));
+        out[oa] = tail(w, r0, x, xa, bound, n, Exact.sum(a0));
+        out[oa + 1] = tail(w, r1, x, xa, bound, n, Exact.sum(a1));
+        out[oa + 2] = tail(w, r2, x, xa, bound, n, Exact.sum(a2));
+        out[oa + 3] = tail(w, r3, x, xa, bound, n, Exact.sum(a3));
+        out[ob] = tail(w, r0, x, xb, bound, n, Exact.sum(b0));
+        out[ob + 1] = tail(w, r1, x, xb, bound, n, Exact.sum(b1));
+        out[ob + 2] = tail(w, r2, x, xb, bound, n, Exact.sum(b2));
+        out[ob + 3] = tail(w, r3, x, xb, bound, n, Exact.sum(b3));
     }
 
     /**
@@ -143,10 +143,10 @@ public final class Kernels {
             a2 = FloatVector.fromArray(F, w, r2 + i).fma(v, a2);
             a3 = FloatVector.fromArray(F, w, r3 + i).fma(v, a3);
         }
-        out[o] = tail(w, r0, x, xo, bound, n, a0.reduceLanes(VectorOperators.ADD));
-        out[o + 1] = tail(w, r1, x, xo, bound, n, a1.reduceLanes(VectorOperators.ADD));
-        out[o + 2] = tail(w, r2, x, xo, bound, n, a2.reduceLanes(VectorOperators.ADD));
-        out[o + 3] = tail(w, r3, x, xo, bound, n, a3.reduceLanes(VectorOperators.ADD));
+        out[o] = tail(w, r0, x, xo, bound, n, Exact.sum(a0));
+        out[o + 1] = tail(w, r1, x, xo, bound, n, Exact.sum(a1));
+        out[o + 2] = tail(w, r2, x, xo, bound, n, Exact.sum(a2));
+        out[o + 3] = tail(w, r3, x, xo, bound, n, Exact.sum(a3));
     }
 
     /** {@link #dot4RowsOneToken} for 16-bit rows (bf16 or IEEE half), widened in registers (same order as decoding first). */
@@ -161,10 +161,10 @@ public final class Kernels {
             a2 = halfVector(w, r2 + i, bf16).fma(v, a2);
             a3 = halfVector(w, r3 + i, bf16).fma(v, a3);
         }
-        out[o] = tailHalf(w, r0, x, 0, bound, n, bf16, a0.reduceLanes(VectorOperators.ADD));
-        out[o + 1] = tailHalf(w, r1, x, 0, bound, n, bf16, a1.reduceLanes(VectorOperators.ADD));
-        out[o + 2] = tailHalf(w, r2, x, 0, bound, n, bf16, a2.reduceLanes(VectorOperators.ADD));
-        out[o + 3] = tailHalf(w, r3, x, 0, bound, n, bf16, a3.reduceLanes(VectorOperators.ADD));
+        out[o] = tailHalf(w, r0, x, 0, bound, n, bf16, Exact.sum(a0));
+        out[o + 1] = tailHalf(w, r1, x, 0, bound, n, bf16, Exact.sum(a1));
+        out[o + 2] = tailHalf(w, r2, x, 0, bound, n, bf16, Exact.sum(a2));
+        out[o + 3] = tailHalf(w, r3, x, 0, bound, n, bf16, Exact.sum(a3));
     }
 
     private static float tailHalf(short[] w, int wo, float[] x, int xo, int bound, int n, boolean bf16, float sum) {
