@@ -91,7 +91,7 @@ public final class GenerateCommand implements Callable<Integer> {
             out.println(Json.write(o));
         } else {
             out.println();
-            if (r.trace() != null) TraceTable.print(r.ids(), r.trace(), loaded.tokenizer(), System.err);
+            if (r.trace() != null) TraceTable.print(promptIds[promptIds.length - 1], r.ids(), r.trace(), loaded.tokenizer(), System.err);
             System.err.printf("%d tokens, %.1f tok/s (%s)%n", r.ids().length, r.ids().length / r.seconds(), r.finishReason());
         }
         return 0;

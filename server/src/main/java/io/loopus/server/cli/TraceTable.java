@@ -27,9 +27,9 @@ final class TraceTable {
         return out;
     }
 
-    static void print(int[] ids, List<TokenTrace> trace, Tokenizer tok, PrintStream out) {
+    /** @param prev the last prompt token (a piece's text depends on the token before it) */
+    static void print(int prev, int[] ids, List<TokenTrace> trace, Tokenizer tok, PrintStream out) {
         out.println("token  piece            depth  q per loop                          mean Abar per loop");
-        int prev = -1;
         for (int i = 0; i < trace.size(); i++) {
             TokenTrace t = trace.get(i);
             String piece = new String(tok.pieceBytes(prev, ids[i]), java.nio.charset.StandardCharsets.UTF_8)
