@@ -1,5 +1,6 @@
 package io.loopus.trainer.analyze;
 
+import io.loopus.trainer.data.StoryReader;
 import io.loopus.worker.model.CausalModel;
 import io.loopus.worker.model.LlamaModel;
 import io.loopus.worker.tokenizer.Tokenizer;
@@ -41,7 +42,7 @@ public final class DecompositionAnalysis {
             }
         }
         if (stories == 0) {
-            throw new IllegalArgumentException("data file " + data + ": no text (empty, or only " + CalibrationText.SEPARATOR
+            throw new IllegalArgumentException("data file " + data + ": no text (empty, or only " + StoryReader.SEPARATOR
                     + " separators)");
         }
         LayerDynamics dynamics = sums.means();
@@ -51,7 +52,7 @@ public final class DecompositionAnalysis {
 
     /** Fails, naming the file, unless the calibration text can be read: to be checked before a slow model load. */
     public static void checkData(Path data) {
-        CalibrationText.checkReadable(data);
+        StoryReader.checkReadable(data);
     }
 
     /** The Llama-family base model inside {@code model}; a looped (LoopUS) model is refused. */

@@ -36,6 +36,7 @@ public final class Exact {
     // polynomial (Cephes' expf coefficients); within 2 ulp of Math.exp over the clamped range.
     private static final float HI = 88.3762626647949f, LO = -87.3365447504f; // 2^n stays a normal float
     private static final float LOG2E = 1.44269504088896341f, ROUND = 12582912f; // 1.5 * 2^23 rounds to integers
+    private static final int ROUND_BITS = Float.floatToIntBits(ROUND);
     private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
             P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
@@ -43,12 +44,14 @@ public final class Exact {
     /** e^x lane by lane; inputs are clamped to [-87.3, 88.4] (below: ~1e-38 instead of 0). */
     public static FloatVector exp(FloatVector x) {
         x = x.max(LO).min(HI);
-        FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector rounded = x.mul(LOG2E).add(ROUND); // its low mantissa bits now hold n
+        FloatVector n = rounded.sub(ROUND);
         FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
         FloatVector r2 = r.mul(r);
         FloatVector p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5)
                 .mul(r2).add(r).add(1f);
-        IntVector scale = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^n from the bits of rounded (no float-to-int conversion: JDK 17 does not intrinsify it)
+        IntVector scale = ((IntVector) rounded.reinterpretAsInts()).add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
         return p.mul(scale.reinterpretAsFloats());
     }
 

@@ -1,0 +1,34 @@
+package io.loopus.trainer.eval;
+
+import io.loopus.trainer.data.StoryReader;
+import io.loopus.worker.tokenizer.Tokenizer;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A held-out text encoded for perplexity (DESIGN §8): each story with BOS, cut to the model's
+ * context; stories of a single token predict nothing and are left out.
+ */
+public record HeldOutText(Path file, List<int[]> stories, long predictedTokens) {
+    public static HeldOutText load(Path file, Tokenizer tokenizer, int contextLength) {
+        List<int[]> stories = new ArrayList<>();
+        long predicted = 0;
+        try (StoryReader reader = StoryReader.open(file)) {
+            for (String s = reader.next(); s != null; s = reader.next()) {
+                int[] ids = tokenizer.encode(s, true);
+                if (ids.length > contextLength) ids = Arrays.copyOf(ids, contextLength);
+                if (ids.length < 2) continue;
+                stories.add(ids);
+                predicted += ids.length - 1;
+            }
+        }
+        if (stories.isEmpty()) {
+            throw new IllegalArgumentException("data file " + file + ": no usable text (no story of two tokens or more"
+                    + " between " + StoryReader.SEPARATOR + " lines)");
+        }
+        return new HeldOutText(file, List.copyOf(stories), predicted);
+    }
+}
