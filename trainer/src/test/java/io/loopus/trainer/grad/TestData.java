@@ -34,6 +34,18 @@ final class TestData {
         return 0x1p-20 * s;
     }
 
+    /** Random weights for one layer of c: matrices N(0, 1/fan_in), norms near 1, biases N(0, 0.1^2). */
+    static LayerParams layer(LlamaConfig c, Random r) {
+        int dim = c.dim(), q = c.qDim(), kv = c.kvDim(), hid = c.hiddenDim();
+        boolean b = c.qkvBias(), qk = c.qkNorm();
+        return new LayerParams(nearOne(r, dim), matrix(r, q, dim), matrix(r, kv, dim), matrix(r, kv, dim), matrix(r, dim, q),
+                b ? gaussian(r, q, 0.1) : null, b ? gaussian(r, kv, 0.1) : null, b ? gaussian(r, kv, 0.1) : null,
+                qk ? nearOne(r, c.headDim()) : null, qk ? nearOne(r, c.headDim()) : null,
+                nearOne(r, dim), matrix(r, hid, dim), matrix(r, dim, hid), matrix(r, hid, dim));
+    }
+
+    static float[] matrix(Random r, int rows, int cols) { return gaussian(r, rows * cols, 1 / Math.sqrt(cols)); }
+
     /** A small Llama-family shape: GQA when kvHeads < heads; headDim need not be dim / heads (as in Qwen3). */
     static LlamaConfig config(int dim, int hidden, int layers, int heads, int kvHeads, int headDim, int vocab,
                               RopeConvention rope, boolean qkvBias, boolean qkNorm) {
