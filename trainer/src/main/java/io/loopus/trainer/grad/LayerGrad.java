@@ -38,6 +38,9 @@ public final class LayerGrad {
 
     /** For batches of up to {@code sequences} sequences of up to {@code length} rows. */
     public LayerGrad(LlamaConfig config, RopeTable rope, int sequences, int length) {
+        if (length > config.contextLength()) {
+            throw new IllegalArgumentException("sequences of " + length + " rows exceed the context of " + config.contextLength());
+        }
         this.c = config;
         this.rope = rope;
         this.capacity = sequences * length;
