@@ -10,9 +10,7 @@ public final class Residual {
 
     /** da += dOut, db += dOut; either may be null. */
     public static void backward(float[] dOut, int n, float[] da, float[] db) {
-        for (int i = 0; i < n; i++) {
-            if (da != null) da[i] += dOut[i];
-            if (db != null) db[i] += dOut[i];
-        }
+        if (da != null) for (int i = 0; i < n; i++) da[i] += dOut[i];
+        if (db != null) for (int i = 0; i < n; i++) db[i] += dOut[i];
     }
 }
