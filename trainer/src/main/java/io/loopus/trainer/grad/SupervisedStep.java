@@ -91,8 +91,9 @@ public final class SupervisedStep {
     }
 
     /**
-     * Runs the window from h (the state entering the step, rows x dim, read only) with next-token
-     * labels per row ({@link CrossEntropy#IGNORE} where there is none) and keeps what the backward needs.
+     * Runs the window from h (the state entering the step, rows x dim, read only; it may be
+     * {@link #state()}, to continue from the last step's h2) with next-token labels per row
+     * ({@link CrossEntropy#IGNORE} where there is none) and keeps what the backward needs.
      */
     public Losses forward(TrainableParams p, BatchShape shape, float[] h, int[] labels) {
         int n = shape.rows();
@@ -117,6 +118,7 @@ public final class SupervisedStep {
 
     /** Accumulates dL/dθ of the last forward (same parameters) into grads. */
     public void backward(TrainableParams p, TrainableParams grads) {
+        if (shape == null) throw new IllegalStateException("backward before any forward");
         int n = shape.rows();
         // L through D(h2): dL/dlm = 1 + beta SiLU'(lm - lmBefore)
         clear(dLogits, n * vocab);
