@@ -44,20 +44,29 @@ public final class RopeTable {
 
     /** Rotates {@code heads} heads of width 2*half stored at x[off..] for position pos, in place. */
     public void rotate(float[] x, int off, int heads, int pos) {
+        rotate(x, off, heads, pos, 1f);
+    }
+
+    /** Undoes {@link #rotate} (rotation by the negated angles): the transpose a backward pass applies to gradients. */
+    public void rotateInverse(float[] x, int off, int heads, int pos) {
+        rotate(x, off, heads, pos, -1f);
+    }
+
+    private void rotate(float[] x, int off, int heads, int pos, float sinSign) {
         int base = pos * half;
         int headDim = 2 * half;
         for (int h = 0; h < heads; h++) {
             int o = off + h * headDim;
             if (convention == RopeConvention.INTERLEAVED) {
                 for (int i = 0; i < half; i++) {
-                    float c = cos[base + i], s = sin[base + i];
+                    float c = cos[base + i], s = sinSign * sin[base + i];
                     float a = x[o + 2 * i], b = x[o + 2 * i + 1];
                     x[o + 2 * i] = a * c - b * s;
                     x[o + 2 * i + 1] = a * s + b * c;
                 }
             } else {
                 for (int i = 0; i < half; i++) {
-                    float c = cos[base + i], s = sin[base + i];
+                    float c = cos[base + i], s = sinSign * sin[base + i];
                     float a = x[o + i], b = x[o + i + half];
                     x[o + i] = a * c - b * s;
                     x[o + i + half] = a * s + b * c;
