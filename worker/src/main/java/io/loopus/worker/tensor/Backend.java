@@ -64,6 +64,12 @@ public interface Backend {
     /** dst[rows[i]] = src[i] for i < count. */
     void scatterRows(Tensor src, int[] rows, int count, Tensor dst);
 
+    /**
+     * The values of {@code w} changed in place (a training update): any copy the backend made of it
+     * (off-heap, on a device) must be dropped or refreshed before its next use.
+     */
+    void invalidate(Matrix w);
+
     /** Copies one row to host memory. */
     void read(Tensor t, int row, float[] dst);
 }

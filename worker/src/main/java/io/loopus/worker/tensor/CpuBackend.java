@@ -325,6 +325,10 @@ public final class CpuBackend implements Backend {
         for (int i = 0; i < count; i++) System.arraycopy(s, i * cols, d, rows[i] * cols, cols);
     }
 
+    @Override public void invalidate(Matrix w) {
+        if (w instanceof F32Matrix f) OpenBlasGemm.forget(f);
+    }
+
     @Override public void read(Tensor t, int row, float[] dst) {
         System.arraycopy(data(t), row * t.cols(), dst, 0, t.cols());
     }

@@ -67,6 +67,15 @@ final class OpenBlasGemm {
         return new FloatPointer(Math.max(floats, p == null ? 0 : 2 * p.capacity()));
     }
 
+    /** Drops the off-heap copy of a matrix whose values changed (training updates weights in place). */
+    static void forget(F32Matrix w) {
+        FloatPointer p;
+        synchronized (OFF_HEAP) {
+            p = OFF_HEAP.remove(w);
+        }
+        if (p != null) p.close();
+    }
+
     private static FloatPointer offHeap(F32Matrix w) {
         synchronized (OFF_HEAP) {
             return OFF_HEAP.computeIfAbsent(w, m -> new FloatPointer(m.data()));

@@ -130,6 +130,19 @@ class KernelsTest {
     }
 
     @Test
+    void weightsChangedInPlaceAreSeenAfterInvalidate() {
+        int rows = 1024, cols = 768, n = 32; // the OpenBLAS path, which keeps an off-heap copy
+        F32Matrix m = new F32Matrix(rows, cols, random(rows * cols));
+        CpuTensor x = new CpuTensor(n, cols, random(n * cols));
+        CpuTensor out = new CpuTensor(n, rows);
+        CpuBackend.INSTANCE.matmul(x, n, m, out);
+        java.util.Arrays.fill(m.data(), 0f); // a training update, in place
+        CpuBackend.INSTANCE.invalidate(m);
+        CpuBackend.INSTANCE.matmul(x, n, m, out);
+        for (float v : out.data()) assertEquals(0f, v);
+    }
+
+    @Test
     void aFailingChunkFailsTheWholeKernelAndThePoolKeepsWorking() {
         RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> Parallel.forRange(1 << 12, 1L << 30, 1, (from, to) -> {
