@@ -1,0 +1,74 @@
+package io.loopus.trainer.train;
+
+import io.loopus.trainer.grad.GateParams;
+import io.loopus.trainer.grad.HeadParams;
+import io.loopus.trainer.grad.LayerParams;
+import io.loopus.trainer.grad.TrainableParams;
+import io.loopus.worker.loop.LoopusWeights;
+import io.loopus.worker.loop.Split;
+import io.loopus.worker.model.LayerWeights;
+import io.loopus.worker.model.LlamaConfig;
+import io.loopus.worker.model.LlamaWeights;
+import io.loopus.worker.tensor.F32Matrix;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The model being converted: the frozen embedding and encoder, and the trainable tensors that
+ * the coordinator updates in place (workers read them between updates).
+ */
+public final class TrainingModel {
+    private final LlamaConfig config;
+    private final LlamaWeights base;
+    private final Split split;
+    private final TrainableParams params;
+    private final Map<String, float[]> tensors;
+
+    public TrainingModel(LlamaConfig config, LoopusWeights start, Split split) {
+        this.config = config;
+        this.base = start.base();
+        this.split = split;
+        this.params = TrainableParams.copyOf(start, split);
+        this.tensors = params.tensors();
+    }
+
+    public LlamaConfig config() { return config; }
+
+    public Split split() { return split; }
+
+    public LlamaWeights base() { return base; }
+
+    public TrainableParams params() { return params; }
+
+    /** The trainable tensors by name (the arrays themselves). */
+    public Map<String, float[]> tensors() { return tensors; }
+
+    /** Weight decay applies to matrices only: not A_log, norms or biases (DESIGN §1). */
+    public static boolean decayed(String name) {
+        return !(name.endsWith("norm") || name.endsWith("_norm") || name.endsWith("norm_weight")
+                || name.endsWith("norm_bias") || name.endsWith(".a_log") || name.endsWith(".b_delta")
+                || name.endsWith(".bias") || name.endsWith(".bq") || name.endsWith(".bk") || name.endsWith(".bv"));
+    }
+
+    /** A copy of the current weights as a LoopUS model (for evaluation and checkpoints while training goes on). */
+    public LoopusWeights snapshot() {
+        LayerWeights[] layers = Arrays.copyOf(base.layers(), base.layers().length);
+        for (int j = 0; j < params.reasoning().length; j++) layers[split.encoderEnd() + j] = copy(params.reasoning()[j]).toWeights();
+        for (int k = 0; k < params.decoder().length; k++) layers[split.decoderStart() + k] = copy(params.decoder()[k]).toWeights();
+        LlamaWeights w = new LlamaWeights(base.embedding(), layers, params.finalNorm().clone(),
+                new F32Matrix(config.vocabSize(), config.dim(), params.lmHead().clone()));
+        GateParams g = params.gate();
+        HeadParams h = params.head();
+        return new LoopusWeights(w,
+                new GateParams(g.wIn().clone(), g.wDelta().clone(), g.bDelta().clone(), g.aLog().clone()).toWeights(),
+                new HeadParams(h.normWeight().clone(), h.normBias().clone(), h.weight().clone(), h.bias().clone()).toHead());
+    }
+
+    private static LayerParams copy(LayerParams p) {
+        return new LayerParams(c(p.attnNorm()), c(p.wq()), c(p.wk()), c(p.wv()), c(p.wo()), c(p.bq()), c(p.bk()), c(p.bv()),
+                c(p.qNorm()), c(p.kNorm()), c(p.ffnNorm()), c(p.w1()), c(p.w2()), c(p.w3()));
+    }
+
+    private static float[] c(float[] a) { return a == null ? null : a.clone(); }
+}
