@@ -31,12 +31,33 @@ public final class HfExporter {
             throw new ModelFormatException(loaded.modelPath(), "export --format hf writes plain Llama models; this is a "
                     + loaded.format() + " checkpoint, whose looped reasoning block has no Hugging Face Llama equivalent");
         }
-        LlamaConfig c = model.config();
-        LlamaWeights w = model.weights();
-        if (c.qkvBias() || c.qkNorm() || c.ropeScaling() != null) {
-            throw new ModelFormatException(loaded.modelPath(), "export --format hf writes plain Llama models; this "
-                    + c.architecture() + " model has q/k/v biases, q/k norms or rope scaling");
+        String problem = unsupported(model.config());
+        if (problem != null) throw new ModelFormatException(loaded.modelPath(), problem);
+        write(model.config(), model.weights(), loaded.tokenizer(), loaded.tokenizerPath(), out);
+    }
+
+    /**
+     * Weights held in memory (a fine-tuned model, say) with the tokenizer that was loaded from
+     * {@code tokenizerPath}; a model that is not plain Llama, or a tied config with an LM head of
+     * its own (which would be dropped), is an IllegalArgumentException.
+     */
+    public static void export(LlamaConfig c, LlamaWeights w, Tokenizer tokenizer, Path tokenizerPath, Path out) {
+        String problem = unsupported(c);
+        if (problem != null) throw new IllegalArgumentException(problem);
+        if (c.tiedEmbeddings() && w.lmHead() != w.embedding()) {
+            throw new IllegalArgumentException("the config ties the LM head to the embedding, but the weights have a head "
+                    + "of their own: untie the config, or it is lost");
         }
+        write(c, w, tokenizer, tokenizerPath, out);
+    }
+
+    /** Why c has no Hugging Face Llama equivalent; null when it has one. */
+    private static String unsupported(LlamaConfig c) {
+        return c.qkvBias() || c.qkNorm() || c.ropeScaling() != null ? "export --format hf writes plain Llama models; this "
+                + c.architecture() + " model has q/k/v biases, q/k norms or rope scaling" : null;
+    }
+
+    private static void write(LlamaConfig c, LlamaWeights w, Tokenizer tokenizer, Path tokenizerPath, Path out) {
         Path target = out.toAbsolutePath().normalize();
         checkTarget(target);
         try {
@@ -44,7 +65,7 @@ public final class HfExporter {
                 writeJson(dir.resolve("config.json"), config(c, w));
                 writeJson(dir.resolve("generation_config.json"), generationConfig(c));
                 weights(c, w).write(dir.resolve("model.safetensors"));
-                tokenizer(loaded.tokenizer(), loaded.tokenizerPath(), c, dir);
+                tokenizer(tokenizer, tokenizerPath, c, dir);
                 checkTarget(target); // someone may have created it meanwhile
             });
         } catch (IOException e) {

@@ -1,7 +1,10 @@
 package io.loopus.worker.load;
 
+import io.loopus.worker.model.LlamaModel;
+import io.loopus.worker.model.LlamaWeights;
 import io.loopus.worker.tensor.CpuBackend;
 import io.loopus.worker.tensor.DType;
+import io.loopus.worker.tensor.F32Matrix;
 import io.loopus.worker.tokenizer.Llama2cTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +71,25 @@ class HfExportSyntheticTest {
         int[] ids = {1, 270, 5, 299, 3, 40, 260, 260, 2, 100, 280, 17};
         float[][] a = Llama2cFiles.logits(l2c.model(), ids), b = Llama2cFiles.logits(hf.model(), ids);
         assertTrue(Llama2cFiles.maxAbsDiff(a, b) <= 1e-5, "max |diff| " + Llama2cFiles.maxAbsDiff(a, b));
+    }
+
+    /** The in-memory entry writes what the loaded-model one does, and refuses a tied config whose head would be lost. */
+    @Test void weightsInMemoryExportLikeTheLoadedModel() throws IOException {
+        LoadedModel l2c = llama2c(true, true);
+        LlamaModel m = (LlamaModel) l2c.model();
+        Path a = tmp.resolve("a"), b = tmp.resolve("b");
+        HfExporter.export(l2c, a);
+        HfExporter.export(m.config(), m.weights(), l2c.tokenizer(), l2c.tokenizerPath(), b);
+        for (String f : List.of("config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+            assertArrayEquals(Files.readAllBytes(a.resolve(f)), Files.readAllBytes(b.resolve(f)), f);
+        }
+        LlamaWeights w = m.weights();
+        LlamaWeights ownHead = new LlamaWeights(w.embedding(), w.layers(), w.finalNorm(),
+                new F32Matrix(VOCAB, 32, ((F32Matrix) w.embedding()).data().clone()));
+        Path c = tmp.resolve("c");
+        assertThrows(IllegalArgumentException.class,
+                () -> HfExporter.export(m.config(), ownHead, l2c.tokenizer(), l2c.tokenizerPath(), c));
+        assertFalse(Files.exists(c));
     }
 
     @Test void theTokenizerJsonEncodesRandomTextLikeTheTokenizerBin() throws IOException {
