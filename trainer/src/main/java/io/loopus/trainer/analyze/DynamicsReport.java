@@ -31,7 +31,7 @@ public final class DynamicsReport {
         }
     }
 
-    static Map<String, Object> toJson(Analysis a) {
+    public static Map<String, Object> toJson(Analysis a) {
         LayerDynamics d = a.dynamics();
         SplitRule.Choice c = a.choice();
         Map<String, Object> perLayer = new LinkedHashMap<>();

@@ -13,6 +13,13 @@ import java.util.List;
  * context; stories of a single token predict nothing and are left out.
  */
 public record HeldOutText(Path file, List<int[]> stories, long predictedTokens) {
+    /** The first {@code count} stories (all when count is 0 or more than there are). */
+    public HeldOutText first(int count) {
+        if (count <= 0 || count >= stories.size()) return this;
+        List<int[]> some = stories.subList(0, count);
+        return new HeldOutText(file, some, some.stream().mapToLong(s -> s.length - 1).sum());
+    }
+
     public static HeldOutText load(Path file, Tokenizer tokenizer, int contextLength) {
         List<int[]> stories = new ArrayList<>();
         long predicted = 0;

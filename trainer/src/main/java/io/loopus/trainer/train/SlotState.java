@@ -16,6 +16,7 @@ public final class SlotState {
     int next;             // next loop iteration, 0..T-1
     int windowsDone;      // supervised windows done in this round
     int[] supervised = new int[0];
+    long resumeBatch = -1; // after a resume: the micro-batch to fetch again, keeping h and the position
 
     SlotState(int slot) { this.slot = slot; }
 

@@ -70,6 +70,9 @@ public final class WindowWorker {
         BatchShape shape = new BatchShape(cfg.batch(), cfg.seqLen(), s.batch.valid());
         TrainableParams p = model.params();
         while (!s.isSupervised(s.next)) {
+            if (s.next >= cfg.reasoningSteps()) {
+                throw new IllegalStateException("micro-batch stream " + s.slot + " has no supervised iteration left in round " + s.round);
+            }
             advance(p, shape, s.h);
             s.next++;
         }

@@ -168,21 +168,21 @@ public final class Generator {
         int seq = cache.newSequence();
         int v = config.vocabSize();
         double nll = 0;
-        long depths = 0;
+        int[] depths = looped == null ? null : new int[ids.length - 1];
         Tensor logits = null;
         try {
             if (!tokenByToken) {
                 batch.clear();
                 batch.addChunk(seq, ids, 0, ids.length, 0, true);
                 logits = model.forward(batch, cache);
-                if (looped != null) depths = (long) looped.exitDepth(0) * (ids.length - 1);
+                if (looped != null) java.util.Arrays.fill(depths, looped.exitDepth(0));
             }
             for (int t = 0; t < ids.length; t++) {
                 if (tokenByToken) {
                     batch.clear();
                     batch.add(seq, ids[t], t, true);
                     logits = model.forward(batch, cache);
-                    if (t + 1 < ids.length) depths += looped.exitDepth(0);
+                    if (t + 1 < ids.length) depths[t] = looped.exitDepth(0);
                 }
                 model.backend().read(logits, tokenByToken ? 0 : t, row);
                 if (t + 1 < ids.length) nll += -logSoftmax(row, 0, v, ids[t + 1]);
@@ -190,8 +190,7 @@ public final class Generator {
         } finally {
             cache.free(seq);
         }
-        double loops = looped == null ? Double.NaN : (double) depths / (ids.length - 1);
-        return new Score(ids.length, nll / (ids.length - 1), row.clone(), loops);
+        return new Score(ids.length, nll / (ids.length - 1), row.clone(), depths);
     }
 
     /** log softmax(x[off..off+n))[target], in double. */
@@ -205,9 +204,17 @@ public final class Generator {
 
     /**
      * Result of {@link #score}: tokens including BOS, mean NLL, logits after the last token, and
-     * for a LoopUS model the mean loop depth of the predicting positions (NaN for a base model).
+     * for a LoopUS model the loop depth of each predicting position (null for a base model).
      */
-    public record Score(int tokens, double nll, float[] lastLogits, double loops) {
+    public record Score(int tokens, double nll, float[] lastLogits, int[] depths) {
+        /** Mean loop depth per predicted token; NaN for a base model. */
+        public double loops() {
+            if (depths == null) return Double.NaN;
+            long sum = 0;
+            for (int d : depths) sum += d;
+            return (double) sum / depths.length;
+        }
+
         public double ppl() { return Math.exp(nll); }
     }
 }

@@ -1,0 +1,136 @@
+package io.loopus.trainer.train;
+
+import io.loopus.worker.load.LdsCheckpoint;
+import io.loopus.worker.loop.Split;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The trainer actor system end to end on stories260K: outputs, worker-count independence, exact resume. */
+class ConversionTest {
+    @TempDir Path tmp;
+
+    private Path heldOut() throws IOException {
+        Path f = tmp.resolve("valid.txt");
+        Files.writeString(f, "Once upon a time, there was a little girl named Lily.\n<|endoftext|>\n"
+                + "Tom had a red ball. He liked to play with it in the park.\n<|endoftext|>\n"
+                + "The sun was hot. The cat slept under a big tree all day.\n");
+        return f;
+    }
+
+    /** The first 40 stories of train.txt: enough for a few updates, quick to tokenise. */
+    private Path train() throws IOException {
+        Path f = tmp.resolve("train.txt");
+        if (Files.exists(f)) return f;
+        List<String> lines = new ArrayList<>();
+        int stories = 0;
+        for (String line : Files.readAllLines(TrainFixtures.train())) {
+            lines.add(line);
+            if (line.strip().equals("<|endoftext|>") && ++stories == 40) break;
+        }
+        Files.write(f, lines);
+        return f;
+    }
+
+    private Conversion.Request request(Path out, int workers, boolean resume) throws IOException {
+        var draft = new Conversion.TrainConfigDraft(3, 6, 1, 2e-3, 2, 3, 32, 3, 2, 1.0, 1.0, 5, workers, 2, 3, 2);
+        return new Conversion.Request(TrainFixtures.shared().resolve("models/stories260K/stories260K.bin"), null,
+                train(), heldOut(), out, new Split(1, 4, 5), draft, 0.5, resume);
+    }
+
+    private static final class Recorder implements TrainingListener {
+        final List<StepMetrics> steps = new ArrayList<>();
+        final List<EvalResult> evals = new ArrayList<>();
+
+        @Override public void onStep(StepMetrics m, int total) { steps.add(m); }
+
+        @Override public void onEval(EvalResult r) { evals.add(r); }
+
+        @Override public void onCheckpoint(int step, Path dir) {}
+
+        @Override public void onInfo(String line) {}
+    }
+
+    @Test
+    void aRunWritesItsOutputsTheSameWithAnyNumberOfWorkersAndResumesExactly() throws Exception {
+        Path one = tmp.resolve("one"), two = tmp.resolve("two");
+        Recorder a = new Recorder(), b = new Recorder();
+        assertEquals(6, Conversion.run(request(one, 1, false), a, dir -> {}));
+        assertEquals(6, Conversion.run(request(two, 2, false), b, dir -> {}));
+
+        // outputs: metrics lines for every update and evaluation, two checkpoints kept, the final model
+        List<String> lines = Files.readAllLines(one.resolve("metrics.jsonl"));
+        assertEquals(6 + 2, lines.size(), String.join("\n", lines)); // evaluations at update 3 and at the end
+        assertTrue(Files.isRegularFile(one.resolve("run.json")));
+        assertTrue(LdsCheckpoint.isCheckpoint(one.resolve("model")));
+        try (Stream<Path> s = Files.list(TrainingCheckpoint.directory(one))) {
+            assertEquals(List.of("latest", "step-00000004", "step-00000006"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        EvalResult last = a.evals.get(a.evals.size() - 1);
+        assertTrue(last.last() && last.basePpl() != null && last.rows().size() == 4); // fixed 1..3, threshold
+
+        // one worker or two: the same run, bit for bit
+        assertEquals(a.steps, b.steps.stream().map(m -> new StepMetrics(m.step(), m.lr(), m.loss(), m.lm(), m.monotone(),
+                m.confidence(), m.lmBefore(), m.tokenAccuracy(), m.gradNorm(), m.tokens(), a.steps.get(m.step() - 1).tokensPerSecond(),
+                a.steps.get(m.step() - 1).elapsedSeconds())).toList());
+
+        // "kill" after update 4: keep only its checkpoint, then resume
+        Path cut = tmp.resolve("cut");
+        copyTree(one, cut);
+        deleteTree(cut.resolve("model"));
+        deleteTree(TrainingCheckpoint.directory(cut).resolve("step-00000006"));
+        Files.writeString(TrainingCheckpoint.directory(cut).resolve("latest"), "step-00000004", StandardCharsets.UTF_8);
+        Recorder c = new Recorder();
+        assertEquals(6, Conversion.run(request(cut, 2, true), c, dir -> {}));
+        assertEquals(2, c.steps.size());
+        for (StepMetrics m : c.steps) {
+            StepMetrics u = a.steps.get(m.step() - 1);
+            assertEquals(u.loss(), m.loss(), 0.0, "update " + m.step());
+            assertEquals(u.gradNorm(), m.gradNorm(), 0.0, "update " + m.step());
+        }
+        assertArrayEquals(Files.readAllBytes(one.resolve("model/model.safetensors")),
+                Files.readAllBytes(cut.resolve("model/model.safetensors")));
+        List<String> resumedLines = Files.readAllLines(cut.resolve("metrics.jsonl"));
+        assertEquals(lines.size(), resumedLines.size());
+    }
+
+    @Test
+    void badInputsAreClearErrors() throws Exception {
+        Path out = tmp.resolve("out");
+        IllegalArgumentException noCheckpoint = assertThrows(IllegalArgumentException.class,
+                () -> Conversion.run(request(out, 1, true), new Recorder(), d -> {}));
+        assertTrue(noCheckpoint.getMessage().contains("no checkpoint"), noCheckpoint.getMessage());
+        Path empty = tmp.resolve("empty.txt");
+        Files.writeString(empty, "<|endoftext|>\n");
+        var r = request(out, 1, false);
+        var bad = new Conversion.Request(r.model(), null, empty, r.eval(), out, r.split(), r.draft(), 0.5, false);
+        IllegalArgumentException noText = assertThrows(IllegalArgumentException.class, () -> Conversion.run(bad, new Recorder(), d -> {}));
+        assertTrue(noText.getMessage().contains("no usable text"), noText.getMessage());
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) Files.copy(p, to.resolve(from.relativize(p).toString()));
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}
