@@ -68,9 +68,10 @@ public record Axis(double low, double high, double[] ticks) {
     }
 
     private static double[] ticks(double low, double high, double step) {
-        int n = (int) Math.round((high - low) / step) + 1;
+        long first = Math.round(low / step);
+        int n = (int) (Math.round(high / step) - first) + 1;
         double[] t = new double[n];
-        for (int i = 0; i < n; i++) t[i] = low + i * step;
+        for (int i = 0; i < n; i++) t[i] = (first + i) * step; // whole multiples: 0 is exactly 0
         return t;
     }
 }

@@ -17,9 +17,12 @@ public final class Text {
         return s.length() <= max ? s : "\u2026" + s.substring(s.length() - max + 1);
     }
 
-    /** An axis label: at most three significant digits, no trailing zeros (0.8, 1.25, 20). */
+    /**
+     * An axis label: a round number as written by hand (0.8, 1.25, 4.025, 20), the float noise
+     * of tick arithmetic (0.30000000000000004) rounded away at six significant digits.
+     */
     public static String tick(double v) {
-        return new BigDecimal(Svg.f("%.3g", v)).stripTrailingZeros().toPlainString();
+        return new BigDecimal(Svg.f("%.6g", v)).stripTrailingZeros().toPlainString();
     }
 
     /**
@@ -30,6 +33,8 @@ public final class Text {
         if (Double.isNaN(v)) return "\u2013";
         if (Double.isInfinite(v)) return v > 0 ? "\u221e" : "-\u221e";
         if (v == 0) return "0";
-        return new BigDecimal(v).round(new MathContext(digits)).toPlainString();
+        BigDecimal b = new BigDecimal(v).round(new MathContext(digits));
+        int scale = b.scale() + digits - b.precision(); // pads an exact 4.5 to 4.500
+        return (scale > b.scale() ? b.setScale(scale) : b).toPlainString();
     }
 }

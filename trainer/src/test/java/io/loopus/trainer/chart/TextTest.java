@@ -10,11 +10,15 @@ class TextTest {
         assertEquals("0", Text.tick(0));
         assertEquals("20", Text.tick(20));
         assertEquals("1.25", Text.tick(1.25));
+        assertEquals("4.025", Text.tick(4.025));
+        assertEquals("0.3", Text.tick(0.1 * 3));
         assertEquals("12000", Text.tick(12000));
     }
 
     @Test void numbersKeepTheirDigitsWithoutExponents() {
         assertEquals("4.200", Text.number(4.2, 4));
+        assertEquals("4.500", Text.number(4.5, 4));
+        assertEquals("2.00", Text.number(2, 3));
         assertEquals("3.871", Text.number(3.87149, 4));
         assertEquals("31620", Text.number(31623.4, 4));
         assertEquals("0.001230", Text.number(0.00123, 4));
