@@ -38,6 +38,12 @@ public final class Svg {
                 x, y, anchor, size, color, Text.escape(content)));
     }
 
+    /** Text with a white outline, so it stays readable where it crosses a line or a bar. */
+    public void label(double x, double y, String anchor, int size, String color, String content) {
+        raw(f("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\" fill=\"%s\" stroke=\"white\" stroke-width=\"3\""
+                + " paint-order=\"stroke\">%s</text>%n", x, y, anchor, size, color, Text.escape(content)));
+    }
+
     /** Text turned to read upwards, centred on (x, y): a vertical axis label. */
     public void rotated(double x, double y, String content, String color) {
         raw(f("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(-90 %.1f %.1f)\">%s</text>%n",
@@ -57,9 +63,10 @@ public final class Svg {
         raw(f("<polyline points=\"%s\" fill=\"none\" %s/>%n", points, attributes));
     }
 
+    /** A dot; a non-empty title shows when the pointer rests on it. */
     public void circle(double cx, double cy, double r, String fill, String title) {
-        raw(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"><title>%s</title></circle>%n",
-                cx, cy, r, fill, Text.escape(title)));
+        String shape = f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"", cx, cy, r, fill);
+        raw(title.isEmpty() ? shape + "/>\n" : shape + "><title>" + Text.escape(title) + "</title></circle>\n");
     }
 
     /** A rectangle; {@code attributes} as for {@link #polyline}. */
