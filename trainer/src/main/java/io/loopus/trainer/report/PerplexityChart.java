@@ -48,14 +48,12 @@ final class PerplexityChart {
             svg.circle(x, y, 4, FIXED, "");
         }, "fixed exit, " + when(latest));
         if (!earlier.isEmpty()) {
-            legend.line(f("stroke=\"%s\" stroke-width=\"1.5\" stroke-opacity=\"0.35\"", FIXED),
-                    "earlier, fainter = older: step " + earlier.stream().map(e -> Integer.toString(e.step())).collect(Collectors.joining(", ")));
+            legend.line(f("stroke=\"%s\" stroke-width=\"1.5\" stroke-opacity=\"0.35\"", FIXED), "earlier, fainter = older: " + steps(earlier));
         }
         latest.adaptive().ifPresent(a -> legend.mark((x, y) -> diamond(svg, x, y, "legend", ""), a.policy() + " exit, at its mean passes"));
         if (Double.isFinite(base)) legend.line(f("stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"6,4\"", BASE), "base model");
 
-        Plot plot = new Plot(svg, LEFT, RIGHT, legend.bottom() + 16, BOTTOM, Axis.bands(1, n, 20),
-                padded(all));
+        Plot plot = new Plot(svg, LEFT, RIGHT, legend.bottom() + 16, BOTTOM, Axis.bands(1, n, 20), padded(all));
         plot.axes("loop passes N (adaptive exit: mean passes per token)", "perplexity");
         if (Double.isFinite(base)) {
             svg.dashed("base", LEFT, plot.py(base), RIGHT, plot.py(base), BASE, 1.5);
@@ -109,6 +107,12 @@ final class PerplexityChart {
     private static void diamond(Svg svg, double x, double y, String cls, String title) {
         svg.raw(f("<polygon class=\"%s\" points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"%s\" stroke=\"white\">"
                 + "<title>%s</title></polygon>%n", cls, x, y - 8, x + 8, y, x, y + 8, x - 8, y, ADAPTIVE, Text.escape(title)));
+    }
+
+    /** "step 50, 100, 150", or for many "step 10 \u2026 290 (29 evaluations)", which fits a legend row. */
+    private static String steps(List<Evaluation> evals) {
+        if (evals.size() <= 6) return "step " + evals.stream().map(e -> Integer.toString(e.step())).collect(Collectors.joining(", "));
+        return "step " + evals.get(0).step() + " \u2026 " + evals.get(evals.size() - 1).step() + " (" + evals.size() + " evaluations)";
     }
 
     /** "step 300 (final)" or "step 120 (latest)". */
