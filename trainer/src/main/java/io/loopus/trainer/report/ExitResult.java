@@ -1,0 +1,35 @@
+package io.loopus.trainer.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.loopus.trainer.chart.Text;
+
+import static io.loopus.trainer.report.JsonFields.integer;
+import static io.loopus.trainer.report.JsonFields.number;
+
+/**
+ * Held-out perplexity of the model under one exit policy.
+ *
+ * @param loops       N, the most loop passes allowed
+ * @param exit        {@code fixed} (always N passes) or an adaptive policy such as {@code threshold}
+ * @param tau         the policy's threshold; NaN for fixed
+ * @param depthCounts entry k: tokens that left after k + 1 passes
+ */
+record ExitResult(int loops, String exit, double tau, double ppl, double loopsMean, long[] depthCounts) {
+
+    static ExitResult parse(JsonNode o) {
+        JsonNode counts = o.path("depth_counts");
+        long[] depths = new long[counts.size()];
+        for (int i = 0; i < depths.length; i++) depths[i] = counts.get(i).asLong();
+        return new ExitResult(integer(o, "loops", 0), o.path("exit").asText("fixed"), number(o, "tau"), number(o, "ppl"),
+                number(o, "loops_mean"), depths);
+    }
+
+    boolean fixed() {
+        return exit.equals("fixed");
+    }
+
+    /** "threshold τ=0.6", or "threshold" when the policy has no τ. */
+    String policy() {
+        return Double.isNaN(tau) ? exit : exit + " \u03c4=" + Text.tick(tau);
+    }
+}
