@@ -29,12 +29,20 @@ final class ProgressLine {
         return new ProgressLine(label, unit, total, System.err, System.console() != null);
     }
 
+    private String detail = "";
+
     void update(long done) {
         long now = System.nanoTime();
         long every = terminal ? 250_000_000L : 5_000_000_000L;
         if (lastPrint != Long.MIN_VALUE && now - lastPrint < every) return;
         lastPrint = now;
         print(done, false);
+    }
+
+    /** Like {@link #update(long)}, with a few words on the current state (e.g. the loss). */
+    void update(long done, String detail) {
+        this.detail = detail;
+        update(done);
     }
 
     /** The last line, whatever the time since the one before. */
@@ -48,6 +56,7 @@ final class ProgressLine {
         String line = String.format(Locale.ROOT, "%s: %d/%d %s (%3.0f%%)  %.1f %s/s  %s %s", label, done, total, unit,
                 100.0 * done / total, rate, unit, last ? "took" : "ETA",
                 clock(last ? seconds : rate > 0 ? (total - done) / rate : Double.NaN));
+        if (!detail.isEmpty()) line += "  " + detail;
         if (terminal) {
             out.print("\r" + line + "\u001b[K" + (last ? "\n" : ""));
             out.flush();

@@ -36,19 +36,19 @@ public final class Conversion {
     private Conversion() {}
 
     /**
-     * @param split    null: choose it by the decomposition analysis of {@code data}
+     * @param split    "e:d", or null to choose it by the decomposition analysis of {@code data}
      * @param evalTau  the threshold of the evaluator's threshold-exit run
      */
-    public record Request(Path model, Path tokenizer, Path data, Path eval, Path out, Split split, TrainConfigDraft draft,
+    public record Request(Path model, Path tokenizer, Path data, Path eval, Path out, String split, TrainConfigDraft draft,
                           double evalTau, boolean resume) {}
 
     /** The settings of {@link TrainConfig} but the split, which may come from the analysis. */
     public record TrainConfigDraft(int loops, int steps, int warmup, double lr, int batch, int microBatches, int seqLen,
                                    int reasoningSteps, int supervision, double beta, double clip, long seed, int workers,
-                                   int checkpointEvery, int evalEvery, int evalStories) {
+                                   int checkpointEvery, int evalEvery, int evalStories, boolean control) {
         TrainConfig with(Split split) {
             return new TrainConfig(split, loops, steps, warmup, lr, batch, microBatches, seqLen, reasoningSteps, supervision,
-                    beta, clip, seed, workers, checkpointEvery, evalEvery, evalStories);
+                    beta, clip, seed, workers, checkpointEvery, evalEvery, evalStories, control);
         }
     }
 
@@ -62,6 +62,7 @@ public final class Conversion {
         if (!r.resume()) HfExporter.checkTarget(out);
         LoadedModel loaded = ModelLoader.load(r.model(), r.tokenizer(), CpuBackend.INSTANCE);
         LlamaModel base = DecompositionAnalysis.baseModel(loaded.model());
+        Split split = r.split() == null ? null : Split.parse(r.split(), base.config().layers()); // before the slow work
         PackedCorpus corpus = PackedCorpus.load(r.data(), loaded.tokenizer(), r.draft().seqLen());
         HeldOutText heldOut = HeldOutText.load(r.eval(), loaded.tokenizer(), base.config().contextLength());
         if (r.draft().seqLen() > base.config().contextLength()) {
@@ -70,7 +71,6 @@ public final class Conversion {
         }
 
         Analysis analysis = null;
-        Split split = r.split();
         if (split == null) {
             listener.onInfo("choosing the split from the layer dynamics of " + r.data() + "...");
             analysis = DecompositionAnalysis.run(base, r.model().toString(), loaded.tokenizer(), r.data(), 4096, d -> {});
@@ -99,12 +99,14 @@ public final class Conversion {
         }
         LdsCheckpoint.Origin origin = LdsCheckpoint.Origin.of(r.model().toAbsolutePath().normalize());
         Split s = split;
-        Coordinator.ModelWriter writer = (snapshot, dir) -> LdsCheckpoint.write(
-                new LdsCheckpoint.Loaded(start.base(), snapshot, LoopusConfig.defaults(s, cfg.loops()), origin),
-                loaded.tokenizer(), loaded.tokenizerPath(), dir);
+        Coordinator.ModelWriter writer = cfg.control()
+                ? (snapshot, dir) -> HfExporter.export(start.base(), snapshot.base(), loaded.tokenizer(), loaded.tokenizerPath(), dir)
+                : (snapshot, dir) -> LdsCheckpoint.write(
+                        new LdsCheckpoint.Loaded(start.base(), snapshot, LoopusConfig.defaults(s, cfg.loops()), origin),
+                        loaded.tokenizer(), loaded.tokenizerPath(), dir);
         Coordinator.Setup setup = new Coordinator.Setup(model, cfg, out, resumed, writer, new CompletableFuture<>());
         Evaluator.Plan plan = new Evaluator.Plan(start.base(), base.weights(), split, cfg.loops(), r.evalTau(), heldOut,
-                cfg.evalStories());
+                cfg.evalStories(), cfg.control());
         return Trainer.run(new Trainer.Parts(setup, new BatchSource(corpus, cfg.batch(), cfg.seed()), plan, metrics,
                 listener, () -> report.accept(out)));
     }
@@ -115,7 +117,7 @@ public final class Conversion {
         o.put("layers", base.config().layers());
         o.putObject("split").put("encoder_end", cfg.split().encoderEnd()).put("decoder_start", cfg.split().decoderStart());
         o.put("loops", cfg.loops());
-        o.put("control", false);
+        o.put("control", cfg.control());
         o.set("config", TrainingCheckpoint.config(cfg));
         o.put("data", r.data().toString());
         o.put("eval_data", r.eval().toString());

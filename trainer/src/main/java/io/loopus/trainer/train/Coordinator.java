@@ -123,12 +123,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         loss = lm = monotone = confidence = lmBefore = accuracy = 0;
         tokens = 0;
         for (SlotState s : slots) {
-            if (s.resumeBatch >= 0 && s.windowsDone < cfg.supervision()) { // resumed mid-round: the same tokens again
+            if (s.resumeBatch >= 0 && s.windowsDone < cfg.windowsPerRound()) { // resumed mid-round: the same tokens again
                 data.tell(new DataLoader.Fetch(s.resumeBatch, batchAdapter));
                 continue;
             }
             s.resumeBatch = -1;
-            if (s.needsBatch(cfg.supervision())) data.tell(new DataLoader.Fetch((s.round + 1) * slots.length + s.slot, batchAdapter));
+            if (s.needsBatch(cfg.windowsPerRound())) data.tell(new DataLoader.Fetch((s.round + 1) * slots.length + s.slot, batchAdapter));
             else dispatch(s.slot, null);
         }
         return this;

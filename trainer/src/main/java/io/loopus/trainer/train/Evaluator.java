@@ -34,9 +34,9 @@ public final class Evaluator {
     public record Evaluate(int step, boolean last, LoopusWeights snapshot, ActorRef<Coordinator.Command> replyTo)
             implements Command {}
 
-    /** What to measure. */
+    /** What to measure; a control run is measured as the plain model it trains (base_ppl, no loop rows). */
     public record Plan(LlamaConfig config, LlamaWeights base, Split split, int loops, double tau, HeldOutText text,
-                       int periodicStories) {}
+                       int periodicStories, boolean control) {}
 
     public static Behavior<Command> create(Plan plan) {
         Map<Integer, Double> basePpl = new HashMap<>(); // by story count: the base model never changes
@@ -55,6 +55,10 @@ public final class Evaluator {
     private static EvalResult evaluate(Plan plan, Evaluate e, Map<Integer, Double> basePpl) {
         HeldOutText text = e.last() ? plan.text() : plan.text().first(plan.periodicStories());
         int stories = text.stories().size();
+        if (plan.control()) {
+            double ppl = Perplexity.of(new LlamaModel(plan.config(), e.snapshot().base(), CpuBackend.INSTANCE), text, d -> {}).ppl();
+            return new EvalResult(e.step(), e.last(), stories, ppl, List.of());
+        }
         Double base = basePpl.computeIfAbsent(stories, k ->
                 Perplexity.of(new LlamaModel(plan.config(), plan.base(), CpuBackend.INSTANCE), text, d -> {}).ppl());
         LoopusModel m = new LoopusModel(plan.config(), e.snapshot(), LoopusConfig.defaults(plan.split(), plan.loops()),

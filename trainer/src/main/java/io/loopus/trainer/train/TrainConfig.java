@@ -13,10 +13,12 @@ import io.loopus.worker.loop.Split;
  * @param checkpointEvery updates between checkpoints (and one at the end)
  * @param evalEvery       updates between held-out evaluations (and one at the end); 0 = only at the end
  * @param evalStories     stories of the held-out text each periodic evaluation reads (the last reads all)
+ * @param control         fine-tune the base model instead (no loop, gate or head; plain cross-entropy; one
+ *                        update per micro-batch round), to tell LoopUS gains from fine-tuning
  */
 public record TrainConfig(Split split, int loops, int steps, int warmup, double lr, int batch, int microBatches,
                           int seqLen, int reasoningSteps, int supervision, double beta, double clip, long seed,
-                          int workers, int checkpointEvery, int evalEvery, int evalStories) {
+                          int workers, int checkpointEvery, int evalEvery, int evalStories, boolean control) {
     public TrainConfig {
         if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
         if (warmup < 0 || warmup > steps) throw new IllegalArgumentException("--warmup must be in [0, --steps], got " + warmup);
@@ -34,6 +36,9 @@ public record TrainConfig(Split split, int loops, int steps, int warmup, double 
         if (evalEvery < 0) throw new IllegalArgumentException("--eval-every must be >= 0, got " + evalEvery);
         if (loops < 1) throw new IllegalArgumentException("--loops must be >= 1, got " + loops);
     }
+
+    /** Supervised windows (updates) per micro-batch round: S, or one in a control run. */
+    public int windowsPerRound() { return control ? 1 : supervision; }
 
     /** Tokens (labelled or padding) one update reads. */
     public long tokensPerUpdate() { return (long) batch * microBatches * seqLen; }

@@ -51,6 +51,11 @@ public final class TrainingModel {
                 || name.endsWith(".bias") || name.endsWith(".bq") || name.endsWith(".bk") || name.endsWith(".bv"));
     }
 
+    /** Tensors only a looped model has (the gate and the confidence head). */
+    public static boolean loopOnly(String name) {
+        return name.startsWith("reasoning.gate.") || name.startsWith("q_head.");
+    }
+
     /** A copy of the current weights as a LoopUS model (for evaluation and checkpoints while training goes on). */
     public LoopusWeights snapshot() {
         LayerWeights[] layers = Arrays.copyOf(base.layers(), base.layers().length);

@@ -16,8 +16,9 @@ public final class Updater {
     private final double clip;
     private int added;
 
-    public Updater(Map<String, float[]> params, TrainConfig cfg) {
-        this.params = params;
+    public Updater(Map<String, float[]> all, TrainConfig cfg) {
+        this.params = new LinkedHashMap<>(all);
+        if (cfg.control()) params.keySet().removeIf(TrainingModel::loopOnly); // the control run has no gate or head
         params.forEach((k, v) -> sum.put(k, new float[v.length]));
         this.adam = new AdamW(AdamW.Settings.defaults(), TrainingModel::decayed);
         this.schedule = new CosineSchedule(cfg.lr(), cfg.warmup(), cfg.steps());

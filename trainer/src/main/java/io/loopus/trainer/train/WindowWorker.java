@@ -1,6 +1,7 @@
 package io.loopus.trainer.train;
 
 import io.loopus.trainer.grad.BatchShape;
+import io.loopus.trainer.grad.ControlStep;
 import io.loopus.trainer.grad.GateGrad;
 import io.loopus.trainer.grad.LayerGrad;
 import io.loopus.trainer.grad.SupervisedStep;
@@ -30,6 +31,7 @@ public final class WindowWorker {
     private final TrainConfig cfg;
     private final LlamaConfig c;
     private final SupervisedStep step;
+    private final ControlStep control; // the control run's step instead; null in a LoopUS run
     private final LayerGrad layer;
     private final LayerGrad.Tape tape;
     private final GateGrad gate;
@@ -47,7 +49,10 @@ public final class WindowWorker {
         this.c = model.config();
         int rows = cfg.batch() * cfg.seqLen();
         RopeTable rope = new RopeTable(c);
-        step = new SupervisedStep(c, model.split().reasoningLayers(), model.split().decoderLayers(), cfg.batch(), cfg.seqLen(), cfg.beta());
+        step = cfg.control() ? null
+                : new SupervisedStep(c, model.split().reasoningLayers(), model.split().decoderLayers(), cfg.batch(), cfg.seqLen(), cfg.beta());
+        control = cfg.control()
+                ? new ControlStep(c, model.split().reasoningLayers(), model.split().decoderLayers(), cfg.batch(), cfg.seqLen()) : null;
         layer = new LayerGrad(c, rope, cfg.batch(), cfg.seqLen());
         tape = layer.newTape();
         gate = new GateGrad(c.dim(), rows);
@@ -69,6 +74,7 @@ public final class WindowWorker {
     public Result window(SlotState s, TrainableParams grads) {
         BatchShape shape = new BatchShape(cfg.batch(), cfg.seqLen(), s.batch.valid());
         TrainableParams p = model.params();
+        if (control != null) return controlWindow(s, shape, p, grads);
         while (!s.isSupervised(s.next)) {
             if (s.next >= cfg.reasoningSteps()) {
                 throw new IllegalStateException("micro-batch stream " + s.slot + " has no supervised iteration left in round " + s.round);
@@ -82,9 +88,24 @@ public final class WindowWorker {
         System.arraycopy(step.state(), 0, s.h, 0, s.h.length);
         s.next++;
         s.windowsDone++;
+        return new Result(s.slot, losses, tokens(s), grads);
+    }
+
+    /** The control run: one plain cross-entropy step of D(R(E(x))) per micro-batch. */
+    private Result controlWindow(SlotState s, BatchShape shape, TrainableParams p, TrainableParams grads) {
+        zero(grads);
+        double ce = control.forward(p, shape, s.h, s.batch.labels());
+        control.backward(p, grads);
+        s.next++;
+        s.windowsDone++;
+        return new Result(s.slot, new SupervisedStep.Losses(ce, ce, 0, 0, Double.NaN, control.tokenAccuracy()),
+                tokens(s), grads);
+    }
+
+    private static int tokens(SlotState s) {
         int tokens = 0;
         for (int v : s.batch.valid()) tokens += v;
-        return new Result(s.slot, losses, tokens, grads);
+        return tokens;
     }
 
     /** Gives the stream its next batch: the frozen encoder's output and the round's supervised iterations. */
@@ -93,7 +114,8 @@ public final class WindowWorker {
         s.batch = batch;
         s.next = 0;
         s.windowsDone = 0;
-        s.supervised = SlotState.sampleSupervised(cfg.seed(), batch.index(), cfg.reasoningSteps(), cfg.supervision());
+        s.supervised = cfg.control() ? new int[] {0}
+                : SlotState.sampleSupervised(cfg.seed(), batch.index(), cfg.reasoningSteps(), cfg.supervision());
         s.h = encode(batch);
     }
 

@@ -1,7 +1,6 @@
 package io.loopus.trainer.train;
 
 import io.loopus.worker.load.LdsCheckpoint;
-import io.loopus.worker.loop.Split;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,9 +45,13 @@ class ConversionTest {
     }
 
     private Conversion.Request request(Path out, int workers, boolean resume) throws IOException {
-        var draft = new Conversion.TrainConfigDraft(3, 6, 1, 2e-3, 2, 3, 32, 3, 2, 1.0, 1.0, 5, workers, 2, 3, 2);
+        return request(out, workers, resume, false);
+    }
+
+    private Conversion.Request request(Path out, int workers, boolean resume, boolean control) throws IOException {
+        var draft = new Conversion.TrainConfigDraft(3, 6, 1, 2e-3, 2, 3, 32, 3, 2, 1.0, 1.0, 5, workers, 2, 3, 2, control);
         return new Conversion.Request(TrainFixtures.shared().resolve("models/stories260K/stories260K.bin"), null,
-                train(), heldOut(), out, new Split(1, 4, 5), draft, 0.5, resume);
+                train(), heldOut(), out, "1:4", draft, 0.5, resume);
     }
 
     private static final class Recorder implements TrainingListener {
@@ -106,6 +109,18 @@ class ConversionTest {
                 Files.readAllBytes(cut.resolve("model/model.safetensors")));
         List<String> resumedLines = Files.readAllLines(cut.resolve("metrics.jsonl"));
         assertEquals(lines.size(), resumedLines.size());
+    }
+
+    @Test
+    void theControlRunFineTunesAPlainModel() throws Exception {
+        Path out = tmp.resolve("control");
+        Recorder r = new Recorder();
+        assertEquals(6, Conversion.run(request(out, 2, false, true), r, dir -> {}));
+        var model = io.loopus.worker.load.ModelLoader.load(out.resolve("model"), null, io.loopus.worker.tensor.CpuBackend.INSTANCE);
+        assertTrue(model.model() instanceof io.loopus.worker.model.LlamaModel);
+        EvalResult last = r.evals.get(r.evals.size() - 1);
+        assertTrue(last.rows().isEmpty() && last.basePpl() != null);
+        assertTrue(r.steps.stream().allMatch(m -> m.monotone() == 0 && m.confidence() == 0));
     }
 
     @Test

@@ -13,7 +13,7 @@ class WindowWorkerTest {
     void repeatedUpdatesOnOneBatchLowerItsLoss() {
         Split split = new Split(1, 4, 5);
         TrainingModel model = TrainFixtures.initialModel(split, 4, 0);
-        TrainConfig cfg = new TrainConfig(split, 4, 40, 0, 3e-3, 4, 1, 64, 2, 2, 1.0, 1.0, 7, 1, 100, 0, 0);
+        TrainConfig cfg = new TrainConfig(split, 4, 40, 0, 3e-3, 4, 1, 64, 2, 2, 1.0, 1.0, 7, 1, 100, 0, 0, false);
         BatchSource data = new BatchSource(PackedCorpus.load(TrainFixtures.train(), TrainFixtures.tokenizer(), 64), 4, 7);
         WindowWorker worker = new WindowWorker(model, cfg);
         Updater updater = new Updater(model.tensors(), cfg);
