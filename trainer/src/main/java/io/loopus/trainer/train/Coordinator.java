@@ -180,6 +180,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> finish() {
+        reporter.tell(new Reporter.Info("final evaluation on every held-out story (base model, fixed loops 1.."
+                + cfg.loops() + ", threshold exits token by token)..."));
         evaluator.tell(new Evaluator.Evaluate(update, true, setup.model().snapshot(), getContext().getSelf()));
         return this;
     }

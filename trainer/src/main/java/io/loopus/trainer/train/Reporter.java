@@ -34,6 +34,8 @@ public final class Reporter {
 
     public record Checkpointed(int step, Path dir) implements Command {}
 
+    public record Info(String line) implements Command {}
+
     /** Writes the report, then answers. */
     public record Finish(ActorRef<Done> replyTo) implements Command {}
 
@@ -58,6 +60,10 @@ public final class Reporter {
                     })
                     .onMessage(Checkpointed.class, c -> {
                         listener.onCheckpoint(c.step(), c.dir());
+                        return Behaviors.same();
+                    })
+                    .onMessage(Info.class, i -> {
+                        listener.onInfo(i.line());
                         return Behaviors.same();
                     })
                     .onMessage(Finish.class, f -> {
