@@ -57,22 +57,23 @@ class SupervisedStepTiming {
         float[] h = gaussian(r, n * CONFIG.dim());
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) labels[i] = r.nextInt(CONFIG.vocabSize());
-        long forward = 0, backward = 0;
-        for (int i = 0; i < warm + timed; i++) {
+        long[] forward = new long[timed], backward = new long[timed];
+        for (int i = -warm; i < timed; i++) {
             long t0 = System.nanoTime();
             step.forward(p, shape, h, labels);
             long t1 = System.nanoTime();
             step.backward(p, g);
             long t2 = System.nanoTime();
-            if (i >= warm) {
-                forward += t1 - t0;
-                backward += t2 - t1;
+            if (i >= 0) {
+                forward[i] = t1 - t0;
+                backward[i] = t2 - t1;
             }
         }
-        System.out.printf("SupervisedStep, B=%d x T=%d, %d reasoning + %d decoder layers, one thread (mean of %d after %d warm-up)%n",
+        System.out.printf("SupervisedStep, B=%d x T=%d, %d reasoning + %d decoder layers, one thread, %d runs after %d warm-up:%n",
                 B, T, REASONING, DECODER, timed, warm);
-        System.out.printf("  forward  %8.1f ms%n  backward %8.1f ms%n  total    %8.1f ms%n",
-                ms(forward, timed), ms(backward, timed), ms(forward + backward, timed));
+        System.out.printf("  %-28s %10s %10s%n", "", "best", "mean");
+        System.out.printf("  %-28s %7.1f ms %7.1f ms%n", "forward", best(forward), mean(forward));
+        System.out.printf("  %-28s %7.1f ms %7.1f ms%n", "backward", best(backward), mean(backward));
     }
 
     private void ops(int warm, int timed) {
@@ -89,25 +90,24 @@ class SupervisedStepTiming {
         ops.add(siluMul());
         ops.add(rope());
         ops.add(gate());
-        System.out.printf("per op class, timed alone over one step's calls:%n  %-28s %10s %10s%n", "", "forward", "backward");
+        System.out.printf("per op class, timed alone over one step's calls (best of %d):%n  %-28s %10s %10s%n",
+                timed, "", "forward", "backward");
         double sumF = 0, sumB = 0;
         for (Op op : ops) {
-            for (int i = 0; i < warm; i++) {
-                op.forward().run();
-                op.backward().run();
-            }
-            long f = 0, b = 0;
-            for (int i = 0; i < timed; i++) {
+            long[] f = new long[timed], b = new long[timed];
+            for (int i = -warm; i < timed; i++) {
                 long t0 = System.nanoTime();
                 op.forward().run();
                 long t1 = System.nanoTime();
                 op.backward().run();
-                f += t1 - t0;
-                b += System.nanoTime() - t1;
+                if (i >= 0) {
+                    f[i] = t1 - t0;
+                    b[i] = System.nanoTime() - t1;
+                }
             }
-            sumF += ms(f, timed);
-            sumB += ms(b, timed);
-            System.out.printf("  %-28s %7.1f ms %7.1f ms%n", op.name(), ms(f, timed), ms(b, timed));
+            sumF += best(f);
+            sumB += best(b);
+            System.out.printf("  %-28s %7.1f ms %7.1f ms%n", op.name(), best(f), best(b));
         }
         System.out.printf("  %-28s %7.1f ms %7.1f ms%n", "sum", sumF, sumB);
     }
@@ -230,5 +230,7 @@ class SupervisedStepTiming {
         for (int i = 0; i < times; i++) body.run();
     }
 
-    private static double ms(long nanos, int runs) { return nanos / 1e6 / runs; }
+    private static double best(long[] nanos) { return Arrays.stream(nanos).min().orElseThrow() / 1e6; }
+
+    private static double mean(long[] nanos) { return Arrays.stream(nanos).average().orElseThrow() / 1e6; }
 }
