@@ -2,16 +2,13 @@ package io.loopus.trainer.train;
 
 import io.loopus.trainer.grad.GateParams;
 import io.loopus.trainer.grad.HeadParams;
-import io.loopus.trainer.grad.LayerParams;
+import io.loopus.trainer.grad.PlainModel;
 import io.loopus.trainer.grad.TrainableParams;
 import io.loopus.worker.loop.LoopusWeights;
 import io.loopus.worker.loop.Split;
-import io.loopus.worker.model.LayerWeights;
 import io.loopus.worker.model.LlamaConfig;
 import io.loopus.worker.model.LlamaWeights;
-import io.loopus.worker.tensor.F32Matrix;
 
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -58,22 +55,11 @@ public final class TrainingModel {
 
     /** A copy of the current weights as a LoopUS model (for evaluation and checkpoints while training goes on). */
     public LoopusWeights snapshot() {
-        LayerWeights[] layers = Arrays.copyOf(base.layers(), base.layers().length);
-        for (int j = 0; j < params.reasoning().length; j++) layers[split.encoderEnd() + j] = copy(params.reasoning()[j]).toWeights();
-        for (int k = 0; k < params.decoder().length; k++) layers[split.decoderStart() + k] = copy(params.decoder()[k]).toWeights();
-        LlamaWeights w = new LlamaWeights(base.embedding(), layers, params.finalNorm().clone(),
-                new F32Matrix(config.vocabSize(), config.dim(), params.lmHead().clone()));
+        LlamaWeights w = PlainModel.of(config, base, params, split).weights();
         GateParams g = params.gate();
         HeadParams h = params.head();
         return new LoopusWeights(w,
                 new GateParams(g.wIn().clone(), g.wDelta().clone(), g.bDelta().clone(), g.aLog().clone()).toWeights(),
                 new HeadParams(h.normWeight().clone(), h.normBias().clone(), h.weight().clone(), h.bias().clone()).toHead());
     }
-
-    private static LayerParams copy(LayerParams p) {
-        return new LayerParams(c(p.attnNorm()), c(p.wq()), c(p.wk()), c(p.wv()), c(p.wo()), c(p.bq()), c(p.bk()), c(p.bv()),
-                c(p.qNorm()), c(p.kNorm()), c(p.ffnNorm()), c(p.w1()), c(p.w2()), c(p.w3()));
-    }
-
-    private static float[] c(float[] a) { return a == null ? null : a.clone(); }
 }
