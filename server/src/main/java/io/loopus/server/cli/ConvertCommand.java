@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train the gate, the confidence head and the looped block of a base model on text (random deep"
                 + " supervision, DESIGN §1) and write OUT/model (a LoopUS checkpoint), OUT/metrics.jsonl, OUT/report.html"
-                + " and checkpoints to resume from. Defaults are the stories260K recipe (README).",
+                + " and checkpoints to resume from. The defaults are the stories260K run the README reports (~12 min).",
                 "--control fine-tunes the same trainable layers of the base model without loop, gate or head instead, and"
                         + " writes a plain Hugging Face model, so that gains can be told apart from fine-tuning."})
 public final class ConvertCommand implements Callable<Integer> {
@@ -50,10 +50,10 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--loops", defaultValue = "4", description = "N of the checkpoint; evaluations measure 1..N (default ${DEFAULT-VALUE})")
     int loops;
 
-    @Option(names = "--steps", defaultValue = "300", description = "optimiser updates (default ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "200", description = "optimiser updates (default ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "30", description = "warm-up updates of the cosine schedule (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "20", description = "warm-up updates of the cosine schedule (default ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "peak learning rate (default ${DEFAULT-VALUE})")
@@ -65,7 +65,7 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--micro-batches", defaultValue = "2", description = "micro-batches averaged per update (default ${DEFAULT-VALUE})")
     int microBatches;
 
-    @Option(names = "--seq-len", defaultValue = "256", description = "tokens per packed sequence (default ${DEFAULT-VALUE})")
+    @Option(names = "--seq-len", defaultValue = "128", description = "tokens per packed sequence (default ${DEFAULT-VALUE})")
     int seqLen;
 
     @Option(names = "--n-reasoning-steps", defaultValue = "8", description = "T: loop iterations per batch (default ${DEFAULT-VALUE})")
@@ -89,7 +89,7 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "50", description = "updates between checkpoints (default ${DEFAULT-VALUE})")
     int checkpointEvery;
 
-    @Option(names = "--eval-every", defaultValue = "100", description = "updates between evaluations, 0 = only at the end (default ${DEFAULT-VALUE})")
+    @Option(names = "--eval-every", defaultValue = "0", description = "updates between evaluations, 0 = only at the end (default ${DEFAULT-VALUE})")
     int evalEvery;
 
     @Option(names = "--eval-stories", defaultValue = "50", description = "held-out stories of periodic evaluations; the last reads all (default ${DEFAULT-VALUE})")
