@@ -98,6 +98,10 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--eval-tau", defaultValue = "0.6", description = "tau of the evaluations' threshold exits (default ${DEFAULT-VALUE})")
     double evalTau;
 
+    @Option(names = "--gate-init", defaultValue = "reference",
+            description = "reference (DESIGN §1's draw) or near-identity (Abar = 0.999: one loop starts at the base model)")
+    String gateInit;
+
     @Option(names = "--control", description = "fine-tune the base model without loop, gate or head (a control run)")
     boolean control;
 
@@ -109,8 +113,12 @@ public final class ConvertCommand implements Callable<Integer> {
         var draft = new Conversion.TrainConfigDraft(loops, steps, warmup, lr, batch, microBatches, seqLen, reasoningSteps,
                 supervision, beta, clip, seed, workers == null ? Runtime.getRuntime().availableProcessors() : workers,
                 checkpointEvery, evalEvery, evalStories, control);
+        if (!gateInit.equals("reference") && !gateInit.equals("near-identity")) {
+            throw new IllegalArgumentException("--gate-init must be reference or near-identity, got \"" + gateInit + "\"");
+        }
         Progress progress = new Progress(steps);
-        int done = Conversion.run(new Conversion.Request(model, tokenizer, data, eval, out, split, draft, evalTau, resume),
+        int done = Conversion.run(new Conversion.Request(model, tokenizer, data, eval, out, split, draft, evalTau, resume,
+                        gateInit.equals("near-identity")),
                 progress, TrainingReport::write);
         progress.line.finish(done);
         System.out.println("wrote " + out.resolve("model") + " and " + out.resolve("report.html") + " after " + done + " updates");

@@ -38,9 +38,10 @@ public final class Conversion {
     /**
      * @param split    "e:d", or null to choose it by the decomposition analysis of {@code data}
      * @param evalTau  the threshold of the evaluator's threshold-exit run
+     * @param nearIdentityGate start the gate at Abar = 0.999 instead of the reference's initialisation
      */
     public record Request(Path model, Path tokenizer, Path data, Path eval, Path out, String split, TrainConfigDraft draft,
-                          double evalTau, boolean resume) {}
+                          double evalTau, boolean resume, boolean nearIdentityGate) {}
 
     /** The settings of {@link TrainConfig} but the split, which may come from the analysis. */
     public record TrainConfigDraft(int loops, int steps, int warmup, double lr, int batch, int microBatches, int seqLen,
@@ -81,7 +82,8 @@ public final class Conversion {
         listener.onInfo(String.format("%d sequences of %d tokens from %d stories of %s; %d held-out stories",
                 corpus.sequences(), cfg.seqLen(), corpus.stories(), r.data(), heldOut.stories().size()));
 
-        LdsCheckpoint.Loaded start = LdsCheckpoint.initial(base.config(), base.weights(), split, cfg.loops(), cfg.seed());
+        LdsCheckpoint.Loaded start = LdsCheckpoint.initial(base.config(), base.weights(), split, cfg.loops(), cfg.seed(),
+                r.nearIdentityGate());
         TrainingModel model = new TrainingModel(start.base(), start.weights(), split);
         Path metrics = out.resolve("metrics.jsonl");
         TrainingCheckpoint.Restored resumed = null;
@@ -122,6 +124,7 @@ public final class Conversion {
         o.put("data", r.data().toString());
         o.put("eval_data", r.eval().toString());
         o.put("eval_tau", r.evalTau());
+        o.put("gate_init", r.nearIdentityGate() ? "near-identity" : "reference");
         if (analysis != null) o.set("dynamics", Json.MAPPER.valueToTree(DynamicsReport.toJson(analysis)));
         else o.putNull("dynamics");
         AtomicFiles.writeFile(out.resolve("run.json"), f -> Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(f.toFile(), o));

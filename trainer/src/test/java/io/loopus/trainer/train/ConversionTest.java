@@ -51,7 +51,7 @@ class ConversionTest {
     private Conversion.Request request(Path out, int workers, boolean resume, boolean control) throws IOException {
         var draft = new Conversion.TrainConfigDraft(3, 6, 1, 2e-3, 2, 3, 32, 3, 2, 1.0, 1.0, 5, workers, 2, 3, 2, control);
         return new Conversion.Request(TrainFixtures.shared().resolve("models/stories260K/stories260K.bin"), null,
-                train(), heldOut(), out, "1:4", draft, 0.5, resume);
+                train(), heldOut(), out, "1:4", draft, 0.5, resume, false);
     }
 
     private static final class Recorder implements TrainingListener {
@@ -133,7 +133,7 @@ class ConversionTest {
         Path empty = tmp.resolve("empty.txt");
         Files.writeString(empty, "<|endoftext|>\n");
         var r = request(out, 1, false);
-        var bad = new Conversion.Request(r.model(), null, empty, r.eval(), out, r.split(), r.draft(), 0.5, false);
+        var bad = new Conversion.Request(r.model(), null, empty, r.eval(), out, r.split(), r.draft(), 0.5, false, false);
         IllegalArgumentException noText = assertThrows(IllegalArgumentException.class, () -> Conversion.run(bad, new Recorder(), d -> {}));
         assertTrue(noText.getMessage().contains("no usable text"), noText.getMessage());
     }

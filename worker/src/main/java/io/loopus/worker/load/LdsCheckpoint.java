@@ -115,8 +115,13 @@ public final class LdsCheckpoint {
      * an untied LM head (a copy of the embedding when the base ties them, as the reference unties it).
      */
     public static Loaded initial(LlamaConfig c, LlamaWeights w, Split split, int loops, long seed) {
+        return initial(c, w, split, loops, seed, false);
+    }
+
+    /** @param nearIdentity the gate starts at Abar = 0.999 ({@link GateWeights#nearIdentity}) instead of the reference's draw */
+    public static Loaded initial(LlamaConfig c, LlamaWeights w, Split split, int loops, long seed, boolean nearIdentity) {
         Random random = new Random(seed);
-        GateWeights gate = GateWeights.initial(c.dim(), random);
+        GateWeights gate = nearIdentity ? GateWeights.nearIdentity(c.dim(), random) : GateWeights.initial(c.dim(), random);
         ConfidenceHead head = ConfidenceHead.initial(c.dim(), random);
         boolean tied = c.tiedEmbeddings() || w.lmHead() == w.embedding();
         LlamaWeights base = tied ? new LlamaWeights(w.embedding(), w.layers(), w.finalNorm(), copy(w.embedding())) : w;
