@@ -57,6 +57,23 @@ class LoopusModelTest {
     }
 
     @Test
+    void aNearIdentityGateStartsOneLoopAtTheBaseModel() {
+        int[] ids = tok.encode(TEXT, true);
+        float[][] expected = allLogits(new LlamaModel(base.config(), base.weights(), CpuBackend.INSTANCE), ids);
+        java.util.Random random = new java.util.Random(4);
+        LoopusModel m = LoopFixtures.looped(base, new Split(1, 4, 5), GateWeights.nearIdentity(64, random),
+                ConfidenceHead.initial(64, random), ExitPolicy.fixed(1), KvPolicy.PER_DEPTH);
+        float[][] actual = allLogits(m, ids);
+        float worst = 0;
+        for (int t = 0; t < ids.length; t++) worst = Math.max(worst, maxAbsDiff(expected[t], actual[t]));
+        assertTrue(worst < 0.05f, "logits move by " + worst);
+        assertTrue(m.trace(0).meanAbar()[0] > 0.99f, "mean Abar " + m.trace(0).meanAbar()[0]);
+        // the reference's init starts far from it (mean Abar ~0.69 at H = 64)
+        LoopusModel ref = LoopFixtures.initial(base, new Split(1, 4, 5), ExitPolicy.fixed(1), KvPolicy.PER_DEPTH, 4);
+        assertTrue(maxAbsDiff(expected[ids.length - 1], allLogits(ref, ids)[ids.length - 1]) > 10 * worst);
+    }
+
+    @Test
     void cachedDecodingAtFixedDepthEqualsRecomputationUnderPerDepth() {
         int[] ids = tok.encode(TEXT, true);
         LoopusModel m = LoopFixtures.initial(base, new Split(1, 4, 5), ExitPolicy.fixed(4), KvPolicy.PER_DEPTH, 3);
