@@ -35,9 +35,6 @@ public final class MicroBatchOrder {
         return permutation[(int) (position % sequences)];
     }
 
-    /** Epoch of micro-batch g's first sequence. */
-    public long epochOf(long g) { return g * size / sequences; }
-
     private int[] shuffle(int epoch) {
         int[] p = new int[sequences];
         for (int i = 0; i < sequences; i++) p[i] = i;

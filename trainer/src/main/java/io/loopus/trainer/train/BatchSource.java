@@ -12,7 +12,6 @@ public final class BatchSource {
         this.corpus = corpus;
         this.order = new MicroBatchOrder(corpus.sequences(), batch, seed);
     }
-
     public PackedCorpus corpus() { return corpus; }
 
     public MicroBatch get(long g) {
@@ -21,7 +20,4 @@ public final class BatchSource {
         for (int j = 0; j < b; j++) valid[j] = corpus.copy(order.sequence(g, j), inputs, labels, j);
         return new MicroBatch(g, inputs, labels, valid);
     }
-
-    /** The epoch (pass over the corpus) micro-batch g belongs to. */
-    public long epochOf(long g) { return order.epochOf(g); }
 }

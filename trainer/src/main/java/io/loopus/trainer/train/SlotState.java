@@ -21,7 +21,6 @@ public final class SlotState {
     SlotState(int slot) { this.slot = slot; }
 
     public int slot() { return slot; }
-
     public long round() { return round; }
 
     /** Whether the stream needs the next round's micro-batch before its next window. */

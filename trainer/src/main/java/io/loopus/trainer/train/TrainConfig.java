@@ -39,7 +39,4 @@ public record TrainConfig(Split split, int loops, int steps, int warmup, double 
 
     /** Supervised windows (updates) per micro-batch round: S, or one in a control run. */
     public int windowsPerRound() { return control ? 1 : supervision; }
-
-    /** Tokens (labelled or padding) one update reads. */
-    public long tokensPerUpdate() { return (long) batch * microBatches * seqLen; }
 }

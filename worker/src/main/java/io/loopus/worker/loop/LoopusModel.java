@@ -240,13 +240,6 @@ public final class LoopusModel implements CausalModel {
     /** The exit depth of the chunk that produced logit row {@code logitRow} in the last step. */
     public int exitDepth(int logitRow) { return chunks.depth[chunks.chunkOfLogitRow[logitRow]]; }
 
-    /** Reasoning-block row passes of the last step: the sum over its rows of their depths. */
-    public long lastStepRowPasses() {
-        long sum = 0;
-        for (int c = 0; c < chunks.count; c++) sum += (long) chunks.depth[c] * (chunks.end[c] - chunks.start[c]);
-        return sum;
-    }
-
     private int[] identity = new int[0];
 
     private int[] identity(int m) {
