@@ -1,8 +1,9 @@
 package io.loopus.trainer.grad;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
 
 /**
  * {@code C += A B} on one thread, the kernel of every {@link Linear} product: C is rows x cols and
@@ -12,44 +13,52 @@ import jdk.incubator.vector.VectorSpecies;
  * broadcasts 4 values of A against 2 loaded vectors of B (no lane reductions). k runs in chunks of
  * {@value #DEPTH_CHUNK}: a chunk's sums start from zero in float and are then added to C, so long
  * sums (over the tokens of a batch) are rounded in short pieces, the chunk of B stays in cache for
- * every tile, and the order of every sum is fixed. A last partial vector of columns is computed
- * over the last full vector's place, and only its new lanes are added (no masked memory access,
- * which this JDK does not compile well on AVX2); fewer than one vector of columns runs scalar.
+ * every tile, and the order of every sum is fixed. The last tile of a row or column range that
+ * is not a whole tile overlaps the one before it, and only its new rows and columns are added:
+ * the sums are multiplied by zeros and ones first (masked memory access does not compile well on
+ * AVX2 in this JDK). Fewer than 4 rows or 2 vectors of columns run scalar.
+ *
+ * <p>The tile method is kept over 325 bytecodes (FreqInlineSize), so C2 never inlines it into the
+ * loops that call it: in JDK 17, vectors carried around a loop nested in another are boxed.
  */
 final class Gemm {
     private Gemm() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int LANES = F.length();
+    static final int TILE_COLS = 2 * LANES;
     static final int DEPTH_CHUNK = 128;
-    private static final VectorMask<Float> ALL = F.maskAll(true);
+    /** TILE_COLS zeros, then TILE_COLS ones: the two vectors read from m have their last m lanes set. */
+    private static final float[] LAST_ONES = new float[2 * TILE_COLS];
+
+    static {
+        Arrays.fill(LAST_ONES, TILE_COLS, 2 * TILE_COLS, 1f);
+    }
 
     static void multiplyAdd(int rows, int cols, int depth, float[] a, int aRow, int aCol, float[] b, float[] c) {
         for (int k0 = 0; k0 < depth; k0 += DEPTH_CHUNK) {
             int k1 = Math.min(depth, k0 + DEPTH_CHUNK);
-            if (cols < LANES) scalar(rows, cols, k0, k1, a, aRow, aCol, b, c);
-            else vectors(rows, cols, k0, k1, a, aRow, aCol, b, c);
+            if (rows < 4 || cols < TILE_COLS) scalar(rows, cols, k0, k1, a, aRow, aCol, b, c);
+            else tiles(rows, cols, k0, k1, a, aRow, aCol, b, c);
         }
     }
 
-    private static void vectors(int rows, int cols, int k0, int k1, float[] a, int aRow, int aCol, float[] b, float[] c) {
-        int pairs = cols - cols % (2 * LANES), full = F.loopBound(cols), last = cols - LANES;
-        int past = cols - full; // the last vector's lanes that lie past the last full one: its top ones
-        VectorMask<Float> fresh = VectorMask.fromLong(F, ((1L << past) - 1) << (LANES - past));
-        int r = 0;
-        for (; r + 4 <= rows; r += 4) {
-            for (int j = 0; j < pairs; j += 2 * LANES) tile4x2(r, j, cols, k0, k1, a, aRow, aCol, b, c);
-            if (pairs < full) tile4x1(r, pairs, cols, k0, k1, a, aRow, aCol, b, c, ALL);
-            if (full < cols) tile4x1(r, last, cols, k0, k1, a, aRow, aCol, b, c, fresh);
-        }
-        for (; r < rows; r++) {
-            for (int j = 0; j < full; j += LANES) tile1x1(r, j, cols, k0, k1, a, aRow, aCol, b, c, ALL);
-            if (full < cols) tile1x1(r, last, cols, k0, k1, a, aRow, aCol, b, c, fresh);
+    private static void tiles(int rows, int cols, int k0, int k1, float[] a, int aRow, int aCol, float[] b, float[] c) {
+        for (int r = 0; r < rows; r += 4) {
+            int r0 = Math.min(r, rows - 4);
+            for (int j = 0; j < cols; j += TILE_COLS) {
+                int j0 = Math.min(j, cols - TILE_COLS);
+                tile(r0, j0, r0 + 4 - r, j0 + TILE_COLS - j, cols, k0, k1, a, aRow, aCol, b, c);
+            }
         }
     }
 
-    /** C[r..r+4)[j..j+2 LANES) += sum over k in [k0, k1). */
-    private static void tile4x2(int r, int j, int cols, int k0, int k1, float[] a, int aRow, int aCol, float[] b, float[] c) {
+    /**
+     * C[r..r+4)[j..j+TILE_COLS) += the sum over k in [k0, k1), on its last {@code freshRows}
+     * rows and last {@code freshCols} columns only (the others belong to the tile before).
+     */
+    private static void tile(int r, int j, int freshRows, int freshCols, int cols, int k0, int k1,
+                             float[] a, int aRow, int aCol, float[] b, float[] c) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         int ai = r * aRow + k0 * aCol, bi = k0 * cols + j;
         for (int k = k0; k < k1; k++, ai += aCol, bi += cols) {
@@ -67,47 +76,23 @@ final class Gemm {
             c30 = b0.fma(x, c30);
             c31 = b1.fma(x, c31);
         }
-        int ci = r * cols + j;
-        add(c, ci, c00);
-        add(c, ci + LANES, c01);
-        add(c, ci + cols, c10);
-        add(c, ci + cols + LANES, c11);
-        add(c, ci + 2 * cols, c20);
-        add(c, ci + 2 * cols + LANES, c21);
-        add(c, ci + 3 * cols, c30);
-        add(c, ci + 3 * cols + LANES, c31);
+        FloatVector keep0 = FloatVector.fromArray(F, LAST_ONES, freshCols);
+        FloatVector keep1 = FloatVector.fromArray(F, LAST_ONES, freshCols + LANES);
+        int ci = r * cols + j, old = 4 - freshRows; // rows before r + old are the previous tile's
+        c00.mul(old > 0 ? 0f : 1f).fma(keep0, FloatVector.fromArray(F, c, ci)).intoArray(c, ci);
+        c01.mul(old > 0 ? 0f : 1f).fma(keep1, FloatVector.fromArray(F, c, ci + LANES)).intoArray(c, ci + LANES);
+        ci += cols;
+        c10.mul(old > 1 ? 0f : 1f).fma(keep0, FloatVector.fromArray(F, c, ci)).intoArray(c, ci);
+        c11.mul(old > 1 ? 0f : 1f).fma(keep1, FloatVector.fromArray(F, c, ci + LANES)).intoArray(c, ci + LANES);
+        ci += cols;
+        c20.mul(old > 2 ? 0f : 1f).fma(keep0, FloatVector.fromArray(F, c, ci)).intoArray(c, ci);
+        c21.mul(old > 2 ? 0f : 1f).fma(keep1, FloatVector.fromArray(F, c, ci + LANES)).intoArray(c, ci + LANES);
+        ci += cols;
+        c30.fma(keep0, FloatVector.fromArray(F, c, ci)).intoArray(c, ci);
+        c31.fma(keep1, FloatVector.fromArray(F, c, ci + LANES)).intoArray(c, ci + LANES);
     }
 
-    /** C[r..r+4)[j..j+LANES) += the sum, on the lanes of mask only. */
-    private static void tile4x1(int r, int j, int cols, int k0, int k1, float[] a, int aRow, int aCol, float[] b, float[] c,
-                                VectorMask<Float> mask) {
-        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        int ai = r * aRow + k0 * aCol, bi = k0 * cols + j;
-        for (int k = k0; k < k1; k++, ai += aCol, bi += cols) {
-            FloatVector b0 = FloatVector.fromArray(F, b, bi);
-            c0 = b0.fma(FloatVector.broadcast(F, a[ai]), c0);
-            c1 = b0.fma(FloatVector.broadcast(F, a[ai + aRow]), c1);
-            c2 = b0.fma(FloatVector.broadcast(F, a[ai + 2 * aRow]), c2);
-            c3 = b0.fma(FloatVector.broadcast(F, a[ai + 3 * aRow]), c3);
-        }
-        int ci = r * cols + j;
-        add(c, ci, c0, mask);
-        add(c, ci + cols, c1, mask);
-        add(c, ci + 2 * cols, c2, mask);
-        add(c, ci + 3 * cols, c3, mask);
-    }
-
-    private static void tile1x1(int r, int j, int cols, int k0, int k1, float[] a, int aRow, int aCol, float[] b, float[] c,
-                                VectorMask<Float> mask) {
-        FloatVector c0 = FloatVector.zero(F);
-        int ai = r * aRow + k0 * aCol, bi = k0 * cols + j;
-        for (int k = k0; k < k1; k++, ai += aCol, bi += cols) {
-            c0 = FloatVector.fromArray(F, b, bi).fma(FloatVector.broadcast(F, a[ai]), c0);
-        }
-        add(c, r * cols + j, c0, mask);
-    }
-
-    /** Fewer columns than one vector: the same chunked float sums, one value at a time. */
+    /** Small shapes: the same chunked float sums, one value at a time. */
     private static void scalar(int rows, int cols, int k0, int k1, float[] a, int aRow, int aCol, float[] b, float[] c) {
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < cols; j++) {
@@ -116,13 +101,5 @@ final class Gemm {
                 c[r * cols + j] += s;
             }
         }
-    }
-
-    private static void add(float[] c, int i, FloatVector v) {
-        FloatVector.fromArray(F, c, i).add(v).intoArray(c, i);
-    }
-
-    private static void add(float[] c, int i, FloatVector v, VectorMask<Float> mask) {
-        FloatVector.fromArray(F, c, i).add(FloatVector.zero(F).blend(v, mask)).intoArray(c, i);
     }
 }
