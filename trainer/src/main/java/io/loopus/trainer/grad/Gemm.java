@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * {@code C += A B} on one thread, the kernel of every {@link Linear} product: C is rows x cols and
- * B depth x cols, both row-major; A(r, k) = a[r * aRow + k * aCol], so A may be read transposed.
+ * {@code C += A B} on one thread, the kernel of every {@link Linear} product and of attention's
+ * blocks: C is rows x cols and B depth x cols, both row-major with row strides ldc and ldb;
+ * A(r, k) = a[aOff + r * aRow + k * aCol], so A may be read transposed or strided.
  *
  * <p>Tiles of 4 rows x 2 vectors of C are kept in 8 vector registers while k runs: each step
  * broadcasts 4 values of A against 2 loaded vectors of B (no lane reductions). k runs in chunks of
@@ -35,33 +36,41 @@ final class Gemm {
         Arrays.fill(LAST_ONES, TILE_COLS, 2 * TILE_COLS, 1f);
     }
 
+    /** The common case: A, B and C from their first element, B and C with rows of cols values. */
     static void multiplyAdd(int rows, int cols, int depth, float[] a, int aRow, int aCol, float[] b, float[] c) {
-        for (int k0 = 0; k0 < depth; k0 += DEPTH_CHUNK) {
-            int k1 = Math.min(depth, k0 + DEPTH_CHUNK);
-            if (rows < 4 || cols < TILE_COLS) scalar(rows, cols, k0, k1, a, aRow, aCol, b, c);
-            else tiles(rows, cols, k0, k1, a, aRow, aCol, b, c);
-        }
+        multiplyAdd(rows, cols, depth, a, 0, aRow, aCol, b, 0, cols, c, 0, cols);
     }
 
-    private static void tiles(int rows, int cols, int k0, int k1, float[] a, int aRow, int aCol, float[] b, float[] c) {
-        for (int r = 0; r < rows; r += 4) {
-            int r0 = Math.min(r, rows - 4);
-            for (int j = 0; j < cols; j += TILE_COLS) {
-                int j0 = Math.min(j, cols - TILE_COLS);
-                tile(r0, j0, r0 + 4 - r, j0 + TILE_COLS - j, cols, k0, k1, a, aRow, aCol, b, c);
+    static void multiplyAdd(int rows, int cols, int depth, float[] a, int aOff, int aRow, int aCol,
+                            float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+        for (int k0 = 0; k0 < depth; k0 += DEPTH_CHUNK) {
+            int k1 = Math.min(depth, k0 + DEPTH_CHUNK);
+            if (rows < 4 || cols < TILE_COLS) {
+                scalar(rows, cols, k0, k1, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc);
+                continue;
+            }
+            for (int r = 0; r < rows; r += 4) {
+                int r0 = Math.min(r, rows - 4);
+                for (int j = 0; j < cols; j += TILE_COLS) {
+                    int j0 = Math.min(j, cols - TILE_COLS);
+                    tile(r0 + 4 - r, j0 + TILE_COLS - j, k0, k1, a, aOff + r0 * aRow, aRow, aCol, b, bOff + j0, ldb,
+                            c, cOff + r0 * ldc + j0, ldc);
+                }
             }
         }
     }
 
     /**
-     * C[r..r+4)[j..j+TILE_COLS) += the sum over k in [k0, k1), on its last {@code freshRows}
-     * rows and last {@code freshCols} columns only (the others belong to the tile before).
+     * The 4 x TILE_COLS tile of C at c[ci..] += the sum over k in [k0, k1) of A's 4 rows at a[ai..]
+     * times B's columns at b[bi..], on its last {@code freshRows} rows and last {@code freshCols}
+     * columns only (the others belong to the tile before).
      */
-    private static void tile(int r, int j, int freshRows, int freshCols, int cols, int k0, int k1,
-                             float[] a, int aRow, int aCol, float[] b, float[] c) {
+    private static void tile(int freshRows, int freshCols, int k0, int k1, float[] a, int ai, int aRow, int aCol,
+                             float[] b, int bi, int ldb, float[] c, int ci, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int ai = r * aRow + k0 * aCol, bi = k0 * cols + j;
-        for (int k = k0; k < k1; k++, ai += aCol, bi += cols) {
+        ai += k0 * aCol;
+        bi += k0 * ldb;
+        for (int k = k0; k < k1; k++, ai += aCol, bi += ldb) {
             FloatVector b0 = FloatVector.fromArray(F, b, bi), b1 = FloatVector.fromArray(F, b, bi + LANES);
             FloatVector x = FloatVector.broadcast(F, a[ai]);
             c00 = b0.fma(x, c00);
@@ -78,27 +87,28 @@ final class Gemm {
         }
         FloatVector keep0 = FloatVector.fromArray(F, LAST_ONES, freshCols);
         FloatVector keep1 = FloatVector.fromArray(F, LAST_ONES, freshCols + LANES);
-        int ci = r * cols + j, old = 4 - freshRows; // rows before r + old are the previous tile's
+        int old = 4 - freshRows; // rows before this one are the previous tile's
         c00.mul(old > 0 ? 0f : 1f).fma(keep0, FloatVector.fromArray(F, c, ci)).intoArray(c, ci);
         c01.mul(old > 0 ? 0f : 1f).fma(keep1, FloatVector.fromArray(F, c, ci + LANES)).intoArray(c, ci + LANES);
-        ci += cols;
+        ci += ldc;
         c10.mul(old > 1 ? 0f : 1f).fma(keep0, FloatVector.fromArray(F, c, ci)).intoArray(c, ci);
         c11.mul(old > 1 ? 0f : 1f).fma(keep1, FloatVector.fromArray(F, c, ci + LANES)).intoArray(c, ci + LANES);
-        ci += cols;
+        ci += ldc;
         c20.mul(old > 2 ? 0f : 1f).fma(keep0, FloatVector.fromArray(F, c, ci)).intoArray(c, ci);
         c21.mul(old > 2 ? 0f : 1f).fma(keep1, FloatVector.fromArray(F, c, ci + LANES)).intoArray(c, ci + LANES);
-        ci += cols;
+        ci += ldc;
         c30.fma(keep0, FloatVector.fromArray(F, c, ci)).intoArray(c, ci);
         c31.fma(keep1, FloatVector.fromArray(F, c, ci + LANES)).intoArray(c, ci + LANES);
     }
 
-    /** Small shapes: the same chunked float sums, one value at a time. */
-    private static void scalar(int rows, int cols, int k0, int k1, float[] a, int aRow, int aCol, float[] b, float[] c) {
+    /** Fewer than 4 rows or a tile of columns: the same chunked float sums, one value at a time. */
+    private static void scalar(int rows, int cols, int k0, int k1, float[] a, int aOff, int aRow, int aCol,
+                               float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < cols; j++) {
                 float s = 0;
-                for (int k = k0; k < k1; k++) s = Math.fma(a[r * aRow + k * aCol], b[k * cols + j], s);
-                c[r * cols + j] += s;
+                for (int k = k0; k < k1; k++) s = Math.fma(a[aOff + r * aRow + k * aCol], b[bOff + k * ldb + j], s);
+                c[cOff + r * ldc + j] += s;
             }
         }
     }
