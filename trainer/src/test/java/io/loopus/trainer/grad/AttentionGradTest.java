@@ -40,6 +40,9 @@ class AttentionGradTest {
     /** Sequences over several vectors of positions, one of them ending just past a whole vector. */
     @Test void longerSequences() { attention(4, 2, 8, new BatchShape(2, 19, new int[] {19, 17})); }
 
+    /** Sequences over more than one block of queries, the second one ending inside its second block. */
+    @Test void severalBlocksOfQueries() { attention(2, 1, 8, new BatchShape(2, 70, new int[] {70, 45})); }
+
     private void attention(int heads, int kvHeads, int headDim, BatchShape shape) {
         int n = shape.rows(), qDim = heads * headDim, kvDim = kvHeads * headDim;
         float[] q = gaussian(r, n * qDim), k = gaussian(r, n * kvDim), v = gaussian(r, n * kvDim);

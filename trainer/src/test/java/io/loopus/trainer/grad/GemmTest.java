@@ -12,8 +12,8 @@ class GemmTest {
     final Random r = new Random(91);
 
     @Test void everyTileAndTailAgainstDoubleSums() {
-        int[] sizes = {1, 3, 7, 8, 15, 16, 17, 21, 32, 40};
-        for (int rows : new int[] {1, 3, 4, 5, 8, 11}) {
+        int[] sizes = {1, 3, 7, 8, 12, 15, 16, 17, 21, 32, 40};
+        for (int rows : new int[] {1, 3, 4, 5, 8, 11, 19}) {
             for (int cols : sizes) {
                 for (int depth : new int[] {1, 6, Gemm.DEPTH_CHUNK + 5}) {
                     check(rows, cols, depth, false);
