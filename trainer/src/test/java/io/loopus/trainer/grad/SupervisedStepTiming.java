@@ -5,9 +5,9 @@ import io.loopus.worker.loop.GateWeights;
 import io.loopus.worker.model.LlamaConfig;
 import io.loopus.worker.model.RopeConvention;
 import io.loopus.worker.model.RopeTable;
+import com.sun.management.ThreadMXBean;
 import org.junit.jupiter.api.Test;
 
-import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +23,8 @@ import static io.loopus.trainer.grad.TestData.nearOne;
  * sequences of T = 256 tokens, 3 reasoning layers and 1 decoder layer, random weights), and how
  * that splits over the op classes: each op is timed alone, at the step's shapes, as many times as
  * one step calls it, with what each allocated. Prints only, asserts nothing. Its name keeps it
- * out of the default test run; run it with {@code -Dtest=SupervisedStepTiming} or through {@code scripts/grad-timing.sh}.
+ * out of the default test run; run it with {@code -Dtest=SupervisedStepTiming} or through
+ * {@code scripts/grad-timing.sh}.
  */
 class SupervisedStepTiming {
     static final int B = 8, T = 256, REASONING = 3, DECODER = 1;
@@ -108,8 +109,8 @@ class SupervisedStepTiming {
 
     /**
      * The thread's CPU time (steadier than wall time on a machine shared with other work) of each
-     * timed run, and the bytes it allocated: the kernels allocate nothing once compiled, so
-     * anything here is a vector the JIT failed to keep in registers.
+     * timed run, and the bytes it allocated: the kernels allocate nothing once C2 has compiled
+     * them, so anything here is either the end of a warm-up too short or a vector the JIT boxed.
      */
     static final class Run {
         final long[] nanos;
