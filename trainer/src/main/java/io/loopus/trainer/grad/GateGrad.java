@@ -65,12 +65,13 @@ public final class GateGrad {
         for (int t = 0; t < n; t++) {
             for (int c = 0; c < hidden; c++) {
                 int i = t * hidden + c;
-                double g = dOut[i], sp = softplus(s[i]), a = Math.exp(sp * decay[c]);
+                double e = Math.exp(s[i]); // shared by softplus and its derivative
+                double g = dOut[i], sp = softplus(s[i], e), a = Math.exp(sp * decay[c]);
                 dr[i] += (float) (g * a);
                 if (dh != null) dh[i] += (float) (g * (1 - a));
                 double dExp = g * u[i] * a; // through Abar = exp(Delta A): d(Abar u)/d(Delta A) = Abar u
                 dDecay[c] += dExp * sp;
-                ds[i] = (float) (dExp * decay[c] * softplusDerivative(s[i]));
+                ds[i] = (float) (dExp * decay[c] * softplusDerivative(s[i], e));
             }
         }
         // A = -exp(A_log), so dA/dA_log = A
@@ -89,10 +90,11 @@ public final class GateGrad {
         for (int c = 0; c < hidden; c++) decay[c] = -Math.exp(p.aLog()[c]);
     }
 
-    private static double abar(double s, double a) { return Math.exp(softplus(s) * a); }
+    private static double abar(double s, double a) { return Math.exp(softplus(s, Math.exp(s)) * a); }
 
-    /** log(1 + e^x), linear above 20 as in PyTorch and the worker. */
-    static double softplus(double x) { return x > 20 ? x : Math.log1p(Math.exp(x)); }
+    /** log(1 + e^x) from e = e^x, linear above 20 as in PyTorch and the worker. */
+    private static double softplus(double x, double e) { return x > 20 ? x : Math.log1p(e); }
 
-    static double softplusDerivative(double x) { return x > 20 ? 1 : Silu.sigmoid(x); }
+    /** sigmoid(x) = e / (1 + e) from e = e^x, 1 above 20. */
+    private static double softplusDerivative(double x, double e) { return x > 20 ? 1 : e / (1 + e); }
 }

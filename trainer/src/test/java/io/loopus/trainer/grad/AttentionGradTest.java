@@ -33,11 +33,17 @@ class AttentionGradTest {
         }
     }
 
-    @Test void groupedQueryHeadsWithPadding() { attention(4, 2, 4); }
+    @Test void groupedQueryHeadsWithPadding() { attention(4, 2, 4, shape); }
 
-    @Test void oneKvHeadPerQueryHead() { attention(2, 2, 6); }
+    @Test void oneKvHeadPerQueryHead() { attention(2, 2, 6, shape); }
 
-    private void attention(int heads, int kvHeads, int headDim) {
+    /** Sequences over several vectors of positions, one of them ending just past a whole vector. */
+    @Test void longerSequences() { attention(4, 2, 8, new BatchShape(2, 19, new int[] {19, 17})); }
+
+    /** Sequences over more than one block of queries, the second one ending inside its second block. */
+    @Test void severalBlocksOfQueries() { attention(2, 1, 8, new BatchShape(2, 70, new int[] {70, 45})); }
+
+    private void attention(int heads, int kvHeads, int headDim, BatchShape shape) {
         int n = shape.rows(), qDim = heads * headDim, kvDim = kvHeads * headDim;
         float[] q = gaussian(r, n * qDim), k = gaussian(r, n * kvDim), v = gaussian(r, n * kvDim);
         float[] out = new float[n * qDim], lse = new float[n * heads], c = gaussian(r, n * qDim);
@@ -54,7 +60,7 @@ class AttentionGradTest {
         check.tensor("k", k, dk);
         check.tensor("v", v, dv);
         // padding rows neither produce output nor receive gradient
-        for (int row = 8; row < 10; row++) {
+        for (int row = shape.lastRow(1) + 1; row < n; row++) {
             for (int i = 0; i < qDim; i++) assertEquals(0, out[row * qDim + i]);
             for (int i = 0; i < kvDim; i++) assertEquals(0, dk[row * kvDim + i]);
         }

@@ -1,6 +1,8 @@
 package io.loopus.trainer.grad;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Random;
 
@@ -11,8 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LossGradTest {
     final Random r = new Random(41);
 
-    @Test void crossEntropyMeanOverLabelledRows() {
-        int n = 6, vocab = 5;
+    /** A vocab of whole vectors and a tail, and one smaller than a vector. */
+    @ParameterizedTest(name = "vocab {0}")
+    @ValueSource(ints = {5, 37})
+    void crossEntropyMeanOverLabelledRows(int vocab) {
+        int n = 6;
         int[] labels = {3, CrossEntropy.IGNORE, 0, 4, CrossEntropy.IGNORE, 1};
         float[] logits = gaussian(r, n * vocab, 2), lse = new float[n];
         CrossEntropy ce = new CrossEntropy(vocab);

@@ -12,13 +12,15 @@ import static io.loopus.trainer.grad.TestData.roundingNoise;
 class NormGradTest {
     final Random r = new Random(21);
 
-    @Test void rmsNormOverWholeRows() { rmsNorm(6, 6); }
+    @Test void rmsNormOverWholeRows() { rmsNorm(3, 6, 6); }
 
     /** Qwen3's q/k norm: one weight of head width shared by every head of a row. */
-    @Test void rmsNormPerHeadGroup() { rmsNorm(12, 4); }
+    @Test void rmsNormPerHeadGroup() { rmsNorm(3, 12, 4); }
 
-    private void rmsNorm(int cols, int width) {
-        int n = 3;
+    /** Groups of whole vectors and a tail, more of them than one block of the weight gradient's float sums. */
+    @Test void rmsNormOverManyWideGroups() { rmsNorm(70, 38, 19); }
+
+    private void rmsNorm(int n, int cols, int width) {
         float[] x = gaussian(r, n * cols), w = nearOne(r, width), y = new float[n * cols], c = gaussian(r, n * cols);
         float[] inv = new float[n * cols / width];
         RmsNorm op = new RmsNorm(width, 1e-5f);

@@ -5,8 +5,10 @@ import io.loopus.worker.loop.GateWeights;
 import io.loopus.worker.model.LlamaConfig;
 import io.loopus.worker.model.RopeConvention;
 import io.loopus.worker.model.RopeTable;
+import com.sun.management.ThreadMXBean;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,8 +22,9 @@ import static io.loopus.trainer.grad.TestData.nearOne;
  * Prints how long one {@link SupervisedStep} takes on one thread at stories260K's shape (B = 8
  * sequences of T = 256 tokens, 3 reasoning layers and 1 decoder layer, random weights), and how
  * that splits over the op classes: each op is timed alone, at the step's shapes, as many times as
- * one step calls it. Prints only, asserts nothing. Its name keeps it out of the default test run;
- * run it with {@code -Dtest=SupervisedStepTiming} or through {@code scripts/grad-timing.sh}.
+ * one step calls it, with what each allocated. Prints only, asserts nothing. Its name keeps it
+ * out of the default test run; run it with {@code -Dtest=SupervisedStepTiming} or through
+ * {@code scripts/grad-timing.sh}.
  */
 class SupervisedStepTiming {
     static final int B = 8, T = 256, REASONING = 3, DECODER = 1;
@@ -31,6 +34,10 @@ class SupervisedStepTiming {
     /** llama2.c's stories260K: dim 64, hidden 172, 8 heads over 4 kv heads of width 8, vocab 512. */
     static final LlamaConfig CONFIG = new LlamaConfig("llama", 64, 172, 5, 8, 4, 8, 512, 512, 1e-5f, 10000.0, null,
             RopeConvention.INTERLEAVED, false, false, false, 1, new int[] {2});
+
+    /** -Dops=REGEX: time only the op classes whose name matches, and not the step. */
+    static final String ONLY = System.getProperty("ops");
+    static final ThreadMXBean THREAD = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** One op class: what one step calls, forward and backward, as one run each. */
     record Op(String name, Runnable forward, Runnable backward) {}
@@ -46,7 +53,7 @@ class SupervisedStepTiming {
     }
 
     void run(int warm, int timed) {
-        step(warm, timed);
+        if (ONLY == null) step(warm, timed);
         ops(warm, timed);
     }
 
@@ -57,23 +64,16 @@ class SupervisedStepTiming {
         float[] h = gaussian(r, n * CONFIG.dim());
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) labels[i] = r.nextInt(CONFIG.vocabSize());
-        long[] forward = new long[timed], backward = new long[timed];
+        Run forward = new Run(timed), backward = new Run(timed);
         for (int i = -warm; i < timed; i++) {
-            long t0 = System.nanoTime();
-            step.forward(p, shape, h, labels);
-            long t1 = System.nanoTime();
-            step.backward(p, g);
-            long t2 = System.nanoTime();
-            if (i >= 0) {
-                forward[i] = t1 - t0;
-                backward[i] = t2 - t1;
-            }
+            forward.time(i, () -> step.forward(p, shape, h, labels));
+            backward.time(i, () -> step.backward(p, g));
         }
-        System.out.printf("SupervisedStep, B=%d x T=%d, %d reasoning + %d decoder layers, one thread, %d runs after %d warm-up:%n",
+        System.out.printf("SupervisedStep, B=%d x T=%d, %d reasoning + %d decoder layers, one thread, CPU time of %d runs after %d warm-up:%n",
                 B, T, REASONING, DECODER, timed, warm);
-        System.out.printf("  %-28s %10s %10s%n", "", "best", "mean");
-        System.out.printf("  %-28s %7.1f ms %7.1f ms%n", "forward", best(forward), mean(forward));
-        System.out.printf("  %-28s %7.1f ms %7.1f ms%n", "backward", best(backward), mean(backward));
+        System.out.printf("  %-28s %10s %10s %12s%n", "", "best", "mean", "allocated");
+        System.out.printf("  %-28s %7.1f ms %7.1f ms %9d KB%n", "forward", forward.best(), forward.mean(), forward.allocatedKb());
+        System.out.printf("  %-28s %7.1f ms %7.1f ms %9d KB%n", "backward", backward.best(), backward.mean(), backward.allocatedKb());
     }
 
     private void ops(int warm, int timed) {
@@ -90,26 +90,49 @@ class SupervisedStepTiming {
         ops.add(siluMul());
         ops.add(rope());
         ops.add(gate());
-        System.out.printf("per op class, timed alone over one step's calls (best of %d):%n  %-28s %10s %10s%n",
-                timed, "", "forward", "backward");
+        System.out.printf("per op class, timed alone over one step's calls (best of %d):%n  %-28s %10s %10s %12s%n",
+                timed, "", "forward", "backward", "allocated");
         double sumF = 0, sumB = 0;
         for (Op op : ops) {
-            long[] f = new long[timed], b = new long[timed];
+            if (ONLY != null && !op.name().matches(ONLY)) continue;
+            Run f = new Run(timed), b = new Run(timed);
             for (int i = -warm; i < timed; i++) {
-                long t0 = System.nanoTime();
-                op.forward().run();
-                long t1 = System.nanoTime();
-                op.backward().run();
-                if (i >= 0) {
-                    f[i] = t1 - t0;
-                    b[i] = System.nanoTime() - t1;
-                }
+                f.time(i, op.forward());
+                b.time(i, op.backward());
             }
-            sumF += best(f);
-            sumB += best(b);
-            System.out.printf("  %-28s %7.1f ms %7.1f ms%n", op.name(), best(f), best(b));
+            sumF += f.best();
+            sumB += b.best();
+            System.out.printf("  %-28s %7.1f ms %7.1f ms %9d KB%n", op.name(), f.best(), b.best(), f.allocatedKb() + b.allocatedKb());
         }
         System.out.printf("  %-28s %7.1f ms %7.1f ms%n", "sum", sumF, sumB);
+    }
+
+    /**
+     * The thread's CPU time (steadier than wall time on a machine shared with other work) of each
+     * timed run, and the bytes it allocated: the kernels allocate nothing once C2 has compiled
+     * them, so anything here is either the end of a warm-up too short or a vector the JIT boxed.
+     */
+    static final class Run {
+        final long[] nanos;
+        long allocated;
+
+        Run(int timed) { nanos = new long[timed]; }
+
+        /** Runs body; run i < 0 is a warm-up and is not kept. */
+        void time(int i, Runnable body) {
+            long a0 = THREAD.getCurrentThreadAllocatedBytes(), t0 = THREAD.getCurrentThreadCpuTime();
+            body.run();
+            long t1 = THREAD.getCurrentThreadCpuTime(), a1 = THREAD.getCurrentThreadAllocatedBytes();
+            if (i < 0) return;
+            nanos[i] = t1 - t0;
+            allocated += a1 - a0;
+        }
+
+        double best() { return Arrays.stream(nanos).min().orElseThrow() / 1e6; }
+
+        double mean() { return Arrays.stream(nanos).average().orElseThrow() / 1e6; }
+
+        long allocatedKb() { return allocated / nanos.length / 1024; }
     }
 
     /** copies Linear(in, out) maps per layer, over every layer application. */
@@ -229,8 +252,4 @@ class SupervisedStepTiming {
     private static void repeat(int times, Runnable body) {
         for (int i = 0; i < times; i++) body.run();
     }
-
-    private static double best(long[] nanos) { return Arrays.stream(nanos).min().orElseThrow() / 1e6; }
-
-    private static double mean(long[] nanos) { return Arrays.stream(nanos).average().orElseThrow() / 1e6; }
 }
