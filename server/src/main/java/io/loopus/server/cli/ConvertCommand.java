@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train the gate, the confidence head and the looped block of a base model on text (random deep"
                 + " supervision, DESIGN §1) and write OUT/model (a LoopUS checkpoint), OUT/metrics.jsonl, OUT/report.html"
-                + " and checkpoints to resume from. The defaults are the stories260K run the README reports (~12 min).",
+                + " and checkpoints to resume from. The defaults are the stories260K run the README reports (~4 min).",
                 "--control fine-tunes the same trainable layers of the base model without loop, gate or head instead, and"
                         + " writes a plain Hugging Face model, so that gains can be told apart from fine-tuning."})
 public final class ConvertCommand implements Callable<Integer> {
