@@ -60,6 +60,9 @@ public final class PagedKvCache implements SequenceCache {
 
     public int freeTokens() { return freeCount * blockSize; }
 
+    /** Bytes of keys and values held by live sequences (whole blocks). */
+    public long usedBytes() { return (long) (numBlocks - freeCount) * blockSize * kvDim * layers * 2 * Float.BYTES; }
+
     public int kvDim() { return kvDim; }
 
     public int blockSize() { return blockSize; }

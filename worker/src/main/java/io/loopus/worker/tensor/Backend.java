@@ -72,4 +72,10 @@ public interface Backend {
 
     /** Copies one row to host memory. */
     void read(Tensor t, int row, float[] dst);
+
+    /** Copies rows [row, row + count) of t to host memory, row after row, from dst[offset]. */
+    void readRows(Tensor t, int row, int count, float[] dst, int offset);
+
+    /** Copies count rows from host memory (src from offset, row after row) into rows [row, row + count) of t. */
+    void writeRows(Tensor t, int row, int count, float[] src, int offset);
 }

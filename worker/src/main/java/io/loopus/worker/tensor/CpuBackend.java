@@ -332,4 +332,12 @@ public final class CpuBackend implements Backend {
     @Override public void read(Tensor t, int row, float[] dst) {
         System.arraycopy(data(t), row * t.cols(), dst, 0, t.cols());
     }
+
+    @Override public void readRows(Tensor t, int row, int count, float[] dst, int offset) {
+        System.arraycopy(data(t), row * t.cols(), dst, offset, count * t.cols());
+    }
+
+    @Override public void writeRows(Tensor t, int row, int count, float[] src, int offset) {
+        System.arraycopy(src, offset, data(t), row * t.cols(), count * t.cols());
+    }
 }
