@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * The machine's memory read bandwidth as the Vector API sees it: a streaming sum over a
- * {@code float[]} far larger than the caches, split over every core by {@link Parallel}; the
+ * {@code float[]} far larger than the caches, split over every core by {@link Parallel#DEFAULT}; the
  * best of a few passes. This is the ceiling for decoding, which streams every weight once a token.
  */
 public final class MemoryBandwidth {
@@ -21,12 +21,12 @@ public final class MemoryBandwidth {
         n -= n % (4 * Kernels.LANES);
         if (n <= 0) throw new IllegalArgumentException("bandwidth buffer of " + bytes + " bytes is too small");
         float[] data = new float[n];
-        Parallel.forRange(n, Long.MAX_VALUE / 2, 4 * Kernels.LANES, (from, to) -> java.util.Arrays.fill(data, from, to, 1f));
+        Parallel.DEFAULT.forRange(n, Long.MAX_VALUE / 2, 4 * Kernels.LANES, (from, to) -> java.util.Arrays.fill(data, from, to, 1f));
         DoubleAdder sink = new DoubleAdder();
         double best = 0;
         for (int p = 0; p < passes; p++) {
             long t0 = System.nanoTime();
-            Parallel.forRange(n, Long.MAX_VALUE / 2, 4 * Kernels.LANES, (from, to) -> sink.add(sum(data, from, to)));
+            Parallel.DEFAULT.forRange(n, Long.MAX_VALUE / 2, 4 * Kernels.LANES, (from, to) -> sink.add(sum(data, from, to)));
             double seconds = (System.nanoTime() - t0) / 1e9;
             best = Math.max(best, (double) n * Float.BYTES / seconds / 1e9);
         }

@@ -5,20 +5,47 @@ import io.loopus.worker.model.RopeTable;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
-/** The reference backend: heap arrays, Vector API kernels, rows spread over the cores. */
-public final class CpuBackend implements Backend {
-    public static final CpuBackend INSTANCE = new CpuBackend();
+/**
+ * The reference backend: heap arrays, Vector API kernels, rows spread over the threads of its
+ * pool. {@link #INSTANCE} uses the shared pool sized to the cores; {@link #device} makes a backend
+ * with a pool of its own, so that stages pinned to different CPU devices compute at the same time.
+ * Which pool runs a kernel never changes its result: every output element is summed in one fixed
+ * order whatever the chunking.
+ */
+public final class CpuBackend implements Backend, AutoCloseable {
+    public static final CpuBackend INSTANCE = new CpuBackend(Parallel.DEFAULT);
 
     /** Attention scores of one (row, head), per thread, grown to the longest sequence seen. */
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
 
-    private CpuBackend() {}
+    private final Parallel pool; // named like the backend: threads of cpu:1 are loopus-cpu:1-1, ...
+
+    private CpuBackend(Parallel pool) {
+        this.pool = pool;
+    }
+
+    /** CPU device {@code index} ("cpu:index") with a pool of {@code threads} threads of its own; close it when done. */
+    public static CpuBackend device(int index, int threads) {
+        if (index < 0) throw new IllegalArgumentException("CPU device index " + index);
+        return new CpuBackend(new Parallel("cpu:" + index, threads));
+    }
 
     private static float[] data(Tensor t) {
         return ((CpuTensor) t).data();
     }
 
-    @Override public String name() { return "cpu"; }
+    @Override public String name() { return pool.name(); }
+
+    /** Threads this backend spreads a kernel over (the caller included). */
+    public int threads() { return pool.threads(); }
+
+    /**
+     * Releases this device: stops its threads once the kernel in flight is done. The backend must
+     * not be used afterwards (its threaded kernels throw). {@link #INSTANCE} cannot be closed.
+     */
+    @Override public void close() {
+        pool.close();
+    }
 
     @Override public Tensor allocate(int rows, int cols) { return new CpuTensor(rows, cols); }
 
@@ -36,7 +63,7 @@ public final class CpuBackend implements Backend {
             return;
         }
         long work = (long) n * w.rows() * w.cols();
-        Parallel.forRange(w.rows(), work, 4, (from, to) -> w.multiply(xs, xStride, n, os, outStride, from, to));
+        pool.forRange(w.rows(), work, 4, (from, to) -> w.multiply(xs, xStride, n, os, outStride, from, to));
     }
 
     @Override public void addBias(Tensor x, int n, float[] bias) {
@@ -93,7 +120,7 @@ public final class CpuBackend implements Backend {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         long work = 0;
         for (int t = 0; t < n; t++) work += (long) (positions[t] + 1) * headDim * heads * 2;
-        Parallel.forRange(n * heads, work, 1, (from, to) -> {
+        pool.forRange(n * heads, work, 1, (from, to) -> {
             int longest = 0;
             for (int item = from; item < to; item++) longest = Math.max(longest, positions[item / heads] + 1);
             float[] scores = scores(longest + blockSize);

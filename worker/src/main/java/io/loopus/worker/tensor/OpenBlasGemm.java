@@ -20,7 +20,11 @@ final class OpenBlasGemm {
     /** Matrices smaller than this (in elements) stay on the Vector API kernels. */
     static final long MIN_ELEMENTS = 1L << 18;
 
-    private static final Map<F32Matrix, FloatPointer> OFF_HEAP = new WeakHashMap<>();
+    /**
+     * Off-heap copies, shared by every backend (CPU devices may run the same weights at once).
+     * Guarded by its own lock; a copy is freed when forgotten and no product is still reading it.
+     */
+    private static final Map<F32Matrix, Copy> OFF_HEAP = new WeakHashMap<>();
     private static final ThreadLocal<FloatPointer[]> IO = ThreadLocal.withInitial(() -> new FloatPointer[2]);
 
     private OpenBlasGemm() {}
@@ -49,8 +53,17 @@ final class OpenBlasGemm {
     /** out[t*outStride + j] = row_j · x[t*xStride ..] for t < n and every row j. */
     static void multiply(F32Matrix w, float[] x, int xStride, int n, float[] out, int outStride) {
         int rows = w.rows(), cols = w.cols();
-        FloatPointer weights = offHeap(w);
-        FloatPointer[] io = IO.get();
+        Copy weights = acquire(w);
+        try {
+            multiply(weights.floats, rows, cols, x, xStride, n, out, outStride);
+        } finally {
+            release(weights);
+        }
+    }
+
+    private static void multiply(FloatPointer weights, int rows, int cols, float[] x, int xStride, int n,
+                                 float[] out, int outStride) {
+        FloatPointer[] io = IO.get(); // per calling thread, so concurrent products never share buffers
         FloatPointer in = io[0] = ensure(io[0], (long) n * cols);
         FloatPointer res = io[1] = ensure(io[1], (long) n * rows);
         for (int t = 0; t < n; t++) in.position((long) t * cols).put(x, t * xStride, cols);
@@ -67,18 +80,45 @@ final class OpenBlasGemm {
         return new FloatPointer(Math.max(floats, p == null ? 0 : 2 * p.capacity()));
     }
 
-    /** Drops the off-heap copy of a matrix whose values changed (training updates weights in place). */
-    static void forget(F32Matrix w) {
-        FloatPointer p;
-        synchronized (OFF_HEAP) {
-            p = OFF_HEAP.remove(w);
+    /** An off-heap copy and the products reading it; both fields are guarded by OFF_HEAP. */
+    private static final class Copy {
+        final FloatPointer floats;
+        int readers;
+        boolean forgotten;
+
+        Copy(FloatPointer floats) {
+            this.floats = floats;
         }
-        if (p != null) p.close();
     }
 
-    private static FloatPointer offHeap(F32Matrix w) {
+    /**
+     * Drops the off-heap copy of a matrix whose values changed (training updates weights in place).
+     * A product already reading it keeps it until it ends: freeing it under that product would be a
+     * use-after-free in native code.
+     */
+    static void forget(F32Matrix w) {
+        Copy c;
         synchronized (OFF_HEAP) {
-            return OFF_HEAP.computeIfAbsent(w, m -> new FloatPointer(m.data()));
+            c = OFF_HEAP.remove(w);
+            if (c == null) return;
+            c.forgotten = true;
+            if (c.readers > 0) return; // the last reader frees it
         }
+        c.floats.close();
+    }
+
+    private static Copy acquire(F32Matrix w) {
+        synchronized (OFF_HEAP) {
+            Copy c = OFF_HEAP.computeIfAbsent(w, m -> new Copy(new FloatPointer(m.data())));
+            c.readers++;
+            return c;
+        }
+    }
+
+    private static void release(Copy c) {
+        synchronized (OFF_HEAP) {
+            if (--c.readers > 0 || !c.forgotten) return;
+        }
+        c.floats.close();
     }
 }

@@ -145,12 +145,12 @@ class KernelsTest {
     @Test
     void aFailingChunkFailsTheWholeKernelAndThePoolKeepsWorking() {
         RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> Parallel.forRange(1 << 12, 1L << 30, 1, (from, to) -> {
+                () -> Parallel.DEFAULT.forRange(1 << 12, 1L << 30, 1, (from, to) -> {
                     if (from > 0) throw new IllegalStateException("chunk at " + from);
                 }));
         assertTrue(e.getMessage().startsWith("chunk at"));
         int[] sum = new int[1 << 12];
-        Parallel.forRange(sum.length, 1L << 30, 1, (from, to) -> {
+        Parallel.DEFAULT.forRange(sum.length, 1L << 30, 1, (from, to) -> {
             for (int i = from; i < to; i++) sum[i] = i;
         });
         for (int i = 0; i < sum.length; i++) assertEquals(i, sum[i]);
