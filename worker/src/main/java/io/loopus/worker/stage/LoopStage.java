@@ -1,0 +1,145 @@
+package io.loopus.worker.stage;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The loop stage: owns the reasoning block, gate and confidence head, their device and the
+ * per-depth KV caches. It runs pass after pass while it has items, reading its mailbox between
+ * passes, so new arrivals join the very next pass.
+ *
+ * <p>{@link Batching#DEPTH_WISE} (DESIGN §2): an item leaves for the decoder the moment its exit
+ * rule says so, and its places in the pool go to the next arrivals. {@link Batching#STATIC} (what
+ * the reference does): a batch is admitted only into an empty pool and leaves together, when its
+ * last item is done. Either way the pool holds at most {@code maxRows} rows (one item may exceed it
+ * when the pool is empty).
+ */
+public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
+    public enum Batching {
+        DEPTH_WISE, STATIC;
+
+        public static Batching parse(String s) {
+            return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "depth-wise", "depthwise", "continuous" -> DEPTH_WISE;
+                case "static" -> STATIC;
+                default -> throw new IllegalArgumentException("batching must be depth-wise or static, got \"" + s + "\"");
+            };
+        }
+
+        @Override public String toString() { return this == DEPTH_WISE ? "depth-wise" : "static"; }
+    }
+
+    public sealed interface Command {}
+
+    public record Enter(List<Hidden> items) implements Command {}
+
+    public record Release(long seq) implements Command {}
+
+    private enum Iterate implements Command { INSTANCE }
+
+    private final LoopBlock block;
+    private final StageStats stats;
+    private final Batching batching;
+    private final int maxRows;
+    private final ActorRef<DecoderStage.Command> next;
+    private final ActorRef<StageEvent> events;
+    private final ArrayDeque<Hidden> waiting = new ArrayDeque<>();
+    private final List<Looped> held = new ArrayList<>(); // static: exits wait for their batch
+    private boolean iterating;
+
+    public static Behavior<Command> create(LoopBlock block, StageStats stats, Batching batching, int maxRows,
+                                           ActorRef<DecoderStage.Command> next, ActorRef<StageEvent> events) {
+        return Behaviors.setup(ctx -> new LoopStage(ctx, block, stats, batching, maxRows, next, events));
+    }
+
+    private LoopStage(ActorContext<Command> ctx, LoopBlock block, StageStats stats, Batching batching, int maxRows,
+                      ActorRef<DecoderStage.Command> next, ActorRef<StageEvent> events) {
+        super(ctx);
+        this.block = block;
+        this.stats = stats;
+        this.batching = batching;
+        this.maxRows = maxRows;
+        this.next = next;
+        this.events = events;
+    }
+
+    @Override public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Enter.class, this::enter)
+                .onMessage(Release.class, this::release)
+                .onMessageEquals(Iterate.INSTANCE, this::iterate)
+                .build();
+    }
+
+    private Behavior<Command> enter(Enter m) {
+        for (Hidden h : m.items()) {
+            try {
+                block.validate(h);
+                waiting.add(h);
+            } catch (IllegalArgumentException e) {
+                events.tell(new StageEvent.Failed(h.seq(), "loop", e.getMessage()));
+            }
+        }
+        admit();
+        return this;
+    }
+
+    private Behavior<Command> release(Release m) {
+        waiting.removeIf(h -> h.seq() == m.seq());
+        held.removeIf(l -> l.hidden().seq() == m.seq());
+        block.release(m.seq());
+        stats.recordCache(block.liveSequences(), block.kvBytes());
+        next.tell(new DecoderStage.Release(m.seq()));
+        admit();
+        return this;
+    }
+
+    private Behavior<Command> iterate() {
+        iterating = false;
+        if (!block.isEmpty()) {
+            long start = System.nanoTime();
+            int rows = block.rows();
+            List<Looped> left = block.pass();
+            stats.recordPass(System.nanoTime() - start, rows);
+            if (batching == Batching.DEPTH_WISE) {
+                if (!left.isEmpty()) next.tell(new DecoderStage.Decode(left));
+            } else {
+                held.addAll(left);
+                if (block.isEmpty() && !held.isEmpty()) {
+                    next.tell(new DecoderStage.Decode(new ArrayList<>(held)));
+                    held.clear();
+                }
+            }
+            stats.recordCache(block.liveSequences(), block.kvBytes());
+        }
+        admit();
+        return this;
+    }
+
+    /** Moves waiting items into the pool where the batching mode allows, and keeps passes coming. */
+    private void admit() {
+        boolean open = batching == Batching.DEPTH_WISE || block.isEmpty();
+        while (open && !waiting.isEmpty()) {
+            Hidden h = waiting.peek();
+            if (!block.isEmpty() && block.rows() + h.rows() > maxRows) break;
+            waiting.poll();
+            try {
+                block.add(h);
+            } catch (RuntimeException e) {
+                events.tell(new StageEvent.Failed(h.seq(), "loop", String.valueOf(e.getMessage())));
+            }
+        }
+        if (!block.isEmpty() && !iterating) {
+            iterating = true;
+            getContext().getSelf().tell(Iterate.INSTANCE);
+        }
+    }
+}

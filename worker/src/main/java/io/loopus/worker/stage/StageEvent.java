@@ -1,0 +1,18 @@
+package io.loopus.worker.stage;
+
+import java.util.List;
+
+/** What the stages tell the scheduler. */
+public sealed interface StageEvent {
+    /** The encoder finished a step and can take the next. */
+    record Encoded(int chunks) implements StageEvent {}
+
+    /** Logits of sequences that went through the decoder. */
+    record Decoded(List<Logits> logits) implements StageEvent {}
+
+    /** A stage could not run a sequence's work; the sequence is dropped there. */
+    record Failed(long seq, String stage, String message) implements StageEvent {}
+
+    /** A released sequence has left the last stage: none of its work is in flight any more. */
+    record Released(long seq) implements StageEvent {}
+}
