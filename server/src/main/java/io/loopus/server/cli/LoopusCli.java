@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "loopus", mixinStandardHelpOptions = true, version = "loopus 0.1.0",
         description = "Looped depth up-scaling: convert, run and serve looped LLMs.",
         subcommands = {GenerateCommand.class, ScoreCommand.class, InitCommand.class, AnalyzeCommand.class, ConvertCommand.class, EvalCommand.class,
-                ExportCommand.class, BenchCommand.class, LoopBenchCommand.class})
+                ExportCommand.class, BenchCommand.class, LoopBenchCommand.class, ServeCommand.class})
 public final class LoopusCli {
     public static void main(String[] args) {
         System.exit(run(args));
@@ -18,6 +18,10 @@ public final class LoopusCli {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new LoopusCli());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof com.typesafe.config.ConfigException) {
+                cmd.getErr().println("loopus " + cmd.getCommandName() + ": error: configuration: " + ex.getMessage());
+                return 2;
+            }
             if (ex instanceof ModelFormatException || ex instanceof IllegalArgumentException
                     || ex instanceof java.io.UncheckedIOException) {
                 cmd.getErr().println("loopus " + cmd.getCommandName() + ": error: " + ex.getMessage());

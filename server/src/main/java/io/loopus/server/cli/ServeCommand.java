@@ -1,0 +1,108 @@
+package io.loopus.server.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.loopus.server.serve.LoopusServer;
+import io.loopus.server.serve.ServeSettings;
+import io.loopus.worker.load.LoadedModel;
+import io.loopus.worker.stage.StageStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** Serves a model over gRPC until stopped (Ctrl-C or SIGTERM shut it down gracefully). */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = {
+        "Serve a model (base or LoopUS) over gRPC: loopus.v1.LoopusService, grpc.health.v1.Health and server reflection.",
+        "Settings come from loopus.server in application.conf (defaults in the server's reference.conf), then --config FILE,",
+        "then these flags; LOOPUS_HOST, LOOPUS_PORT, LOOPUS_BATCHING, LOOPUS_KV_TOKENS and LOOPUS_QUEUE_LIMIT override the files."})
+public final class ServeCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+
+    @Mixin LoopOptions loopOptions;
+
+    @Option(names = "--host", paramLabel = "H", description = "address to bind (default 127.0.0.1: loopback only)")
+    String host;
+
+    @Option(names = "--port", paramLabel = "P", description = "port (default 50051; 0 picks a free one)")
+    Integer port;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "a HOCON file with loopus.server settings")
+    Path configFile;
+
+    @Option(names = "--batching", paramLabel = "MODE", description = "depth-wise (default) or static loop batching")
+    String batching;
+
+    @Option(names = "--devices", paramLabel = "E,L,D", split = ",", description = "devices of the encoder, loop and decoder stages (default cpu:0,cpu:1,cpu:2)")
+    List<String> devices;
+
+    @Option(names = "--kv-tokens", paramLabel = "N", description = "KV cache positions over all running requests")
+    Integer kvTokens;
+
+    @Option(names = "--queue-limit", paramLabel = "N", description = "requests waiting for admission before RESOURCE_EXHAUSTED")
+    Integer queueLimit;
+
+    @Option(names = "--max-loops", paramLabel = "N", description = "deepest loop a request may ask for (default: the model's N)")
+    Integer maxLoops;
+
+    @Override public Integer call() throws Exception {
+        Config config = config();
+        ServeSettings settings = ServeSettings.from(config);
+        LoadedModel loaded = modelOptions.load();
+        loaded = new LoadedModel(loopOptions.apply(loaded.model()), loaded.tokenizer(), loaded.modelPath(),
+                loaded.tokenizerPath(), loaded.format());
+        LoopusServer server = LoopusServer.start(loaded, settings, config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("loopus serve: shutting down (grace " + settings.shutdownGrace().toSeconds() + " s)...");
+            server.close();
+            stopped.countDown();
+        }, "loopus-shutdown"));
+        System.err.printf("loopus serve: %s (%s) on %s:%d, %s batching%n", loaded.modelPath(), loaded.format(),
+                server.host(), server.port(), settings.batching());
+        for (StageStats s : server.stageStats()) System.err.printf("  stage %-7s on %s%n", s.name(), s.device());
+        System.err.println("  Ctrl-C stops it");
+        stopped.await();
+        return 0;
+    }
+
+    /** Defaults, then application.conf, then LOOPUS_* variables, then --config FILE, then flags. */
+    Config config() {
+        Map<String, Object> flags = new HashMap<>();
+        put(flags, "host", host);
+        put(flags, "port", port);
+        put(flags, "batching", batching);
+        put(flags, "devices", devices);
+        put(flags, "kv-tokens", kvTokens);
+        put(flags, "queue-limit", queueLimit);
+        put(flags, "max-loops", maxLoops);
+        Config env = ConfigFactory.empty();
+        Map<String, String> vars = Map.of("LOOPUS_HOST", "host", "LOOPUS_PORT", "port", "LOOPUS_BATCHING", "batching",
+                "LOOPUS_KV_TOKENS", "kv-tokens", "LOOPUS_QUEUE_LIMIT", "queue-limit");
+        for (var e : vars.entrySet()) {
+            String v = System.getenv(e.getKey());
+            if (v != null && !v.isBlank()) env = env.withFallback(ConfigFactory.parseMap(Map.of("loopus.server." + e.getValue(), v)));
+        }
+        Config file = ConfigFactory.empty();
+        if (configFile != null) {
+            if (!Files.isRegularFile(configFile)) throw new IllegalArgumentException(configFile + ": no such config file");
+            try {
+                file = ConfigFactory.parseFile(configFile.toFile());
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new IllegalArgumentException(configFile + ": " + e.getMessage());
+            }
+        }
+        return ConfigFactory.parseMap(flags).withFallback(file).withFallback(env).withFallback(ConfigFactory.load()).resolve();
+    }
+
+    private static void put(Map<String, Object> m, String key, Object value) {
+        if (value != null) m.put("loopus.server." + key, value);
+    }
+}
