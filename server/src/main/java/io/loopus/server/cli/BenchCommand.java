@@ -1,5 +1,10 @@
 package io.loopus.server.cli;
 
+import io.loopus.server.client.BenchReport;
+import io.loopus.server.client.ClientJson;
+import io.loopus.server.client.GrpcErrors;
+import io.loopus.server.client.ServerAddress;
+import io.loopus.server.client.ServerBench;
 import io.loopus.worker.bench.ModelBench;
 import io.loopus.worker.bench.RandomModel;
 import io.loopus.worker.load.LdsCheckpoint;
@@ -11,7 +16,9 @@ import io.loopus.worker.tensor.CpuBackend;
 import io.loopus.worker.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,12 +26,14 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 
 /** Measures decode, batched decode and prefill speed of a model, and the memory bandwidth that bounds them. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure steady-state prefill, single-stream and batched decode speed (tok/s) and the"
                 + " machine's memory read bandwidth; progress goes to stderr.",
-                "With --random-model SPEC --save FILE, write a seeded random-weight llama2.c (version 0) checkpoint instead."})
+                "With --random-model SPEC --save FILE, write a seeded random-weight llama2.c (version 0) checkpoint instead.",
+                "With --server HOST:PORT, load-test a running server over Generate streams instead."})
 public final class BenchCommand implements Callable<Integer> {
     static final class Source {
         @Option(names = "--model", paramLabel = "PATH", description = "a llama2.c .bin file or a Hugging Face model directory")
@@ -33,10 +42,18 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--random-model", paramLabel = "SPEC",
                 description = "a random-weight model, e.g. dim=768,hidden=2048,layers=12,heads=12,kv-heads=12,vocab=32000,seq=1024")
         String randomModel;
+
+        @Option(names = "--server", paramLabel = "HOST:PORT", description = "load-test a loopus server (options below)")
+        String server;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
+
+    @ArgGroup(exclusive = false, heading = "With --server:%n")
+    ServerBenchOptions serverOptions;
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
             description = "encode an English passage as the prompt (default: the model's tokenizer when one is found, else seeded random ids;"
@@ -46,7 +63,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "with --random-model: write the model to FILE and exit")
     Path save;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights and prompt (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1",
+            description = "seed of the random weights and prompt (default ${DEFAULT-VALUE}); with --server, the sampling seed (default: the server's)")
     long seed;
 
     @Option(names = "--seconds", defaultValue = "5", paramLabel = "S",
@@ -60,7 +78,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object instead of a table")
     boolean json;
 
-    @Override public Integer call() {
+    @Override public Integer call() throws InterruptedException {
+        if (source.server != null) return serverBench();
+        if (serverOptions != null) throw new IllegalArgumentException("--concurrency, --requests, --prompt(s), sampling and loop flags of bench need --server");
         if (!(seconds > 0)) throw new IllegalArgumentException("--seconds must be > 0, got " + seconds);
         if (bandwidthMib <= 0) throw new IllegalArgumentException("--bandwidth-mib must be > 0, got " + bandwidthMib);
         LlamaModel model;
@@ -88,6 +108,29 @@ public final class BenchCommand implements Callable<Integer> {
         ModelBench.Result r = new ModelBench(model, prompt, seconds, (long) bandwidthMib << 20,
                 line -> System.err.println("bench: " + line)).run();
         System.out.println(json ? Json.write(toJson(r)) : table(name, c, r));
+        return 0;
+    }
+
+    private Integer serverBench() throws InterruptedException {
+        for (String offlineOnly : new String[] {"--tokenizer", "--save", "--seconds", "--bandwidth-mib"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(offlineOnly)) {
+                throw new IllegalArgumentException(offlineOnly + " times a model loaded here; it does not apply with --server");
+            }
+        }
+        ServerAddress address = ServerAddress.parse(source.server);
+        ServerBenchOptions o = serverOptions != null ? serverOptions : new ServerBenchOptions();
+        Long sampleSeed = spec.commandLine().getParseResult().hasMatchedOption("--seed") ? seed : null;
+        ServerBench bench = new ServerBench(address, o.promptSet(), o.requestOptions(sampleSeed), o.concurrency, o.requests);
+        System.err.printf("bench: %d requests, %d in flight, %d new tokens each, to %s...%n", o.requests, o.concurrency,
+                o.maxNewTokens, address);
+        BenchReport r;
+        try {
+            r = bench.run();
+        } catch (ExecutionException e) {
+            System.err.println("loopus bench: error: " + GrpcErrors.describe(e));
+            return 2;
+        }
+        System.out.println(json ? ClientJson.write(r.toJson()) : r.table(address.toString()));
         return 0;
     }
 

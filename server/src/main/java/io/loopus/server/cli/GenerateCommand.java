@@ -6,10 +6,16 @@ import io.loopus.worker.generate.SamplingParams;
 import io.loopus.worker.generate.StopStrings;
 import io.loopus.worker.load.LoadedModel;
 import io.loopus.worker.tokenizer.TextStream;
+import io.loopus.server.client.RemoteGenerate;
+import io.loopus.server.client.RequestOptions;
+import io.loopus.server.client.ServerAddress;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +25,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** Streams a continuation of a prompt, or prints it as one JSON object. */
+/** Streams a continuation of a prompt, or prints it as one JSON object; runs the model here or asks a server. */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a prompt.")
 public final class GenerateCommand implements Callable<Integer> {
-    @Mixin ModelOptions modelOptions;
+    /** Either a model to load here or a server to ask. */
+    static final class Target {
+        @ArgGroup(exclusive = false)
+        ModelOptions model;
+
+        @Option(names = "--server", paramLabel = "HOST:PORT", description = "ask a loopus server instead of loading a model")
+        String server;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    @Spec CommandSpec spec;
 
     @Mixin LoopOptions loopOptions;
 
@@ -56,10 +74,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROMPT", description = "the text to continue")
     String prompt;
 
-    @Override public Integer call() {
+    @Override public Integer call() throws InterruptedException {
         SamplingParams params = new SamplingParams(temperature, topK, topP, repetitionPenalty, seed);
         if (maxNewTokens <= 0) throw new IllegalArgumentException("--max-new-tokens must be > 0, got " + maxNewTokens);
-        LoadedModel loaded = modelOptions.load();
+        if (target.server != null) return callServer();
+        LoadedModel loaded = target.model.load();
         int[] promptIds = loaded.tokenizer().encode(prompt, true);
         Generator generator = new Generator(loopOptions.apply(loaded.model())).tracing(trace);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -95,6 +114,21 @@ public final class GenerateCommand implements Callable<Integer> {
             System.err.printf("%d tokens, %.1f tok/s (%s)%n", r.ids().length, r.ids().length / r.seconds(), r.finishReason());
         }
         return 0;
+    }
+
+    /** The same flags as a GenerateRequest; the server validates their values. */
+    private int callServer() throws InterruptedException {
+        ServerAddress address = ServerAddress.parse(target.server);
+        for (String offlineOnly : new String[] {"--split", "--init-seed", "--kv-policy"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(offlineOnly)) {
+                throw new IllegalArgumentException(offlineOnly + " applies to a model loaded here; the server's model "
+                        + "has its own (drop it with --server)");
+            }
+        }
+        RequestOptions options = new RequestOptions(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stop,
+                loopOptions.loops, loopOptions.minLoops, loopOptions.exit, loopOptions.tau, trace);
+        return new RemoteGenerate(address, json, new PrintStream(System.out, true, StandardCharsets.UTF_8), System.err)
+                .run(prompt, options.toRequest(prompt));
     }
 
     /** Streams a piece (text mode) and keeps it for the JSON result. */
