@@ -49,7 +49,7 @@ public final class Pipeline implements AutoCloseable {
         ActorRef<DecoderStage.Command> decoder = ctx.spawn(
                 DecoderStage.create(plan.decoder(devices.get(2), kv), stats.get(2), events), "decoder", STAGE_DISPATCHER);
         ActorRef<LoopStage.Command> loop = ctx.spawn(
-                LoopStage.create(plan.loop(devices.get(1), kv), stats.get(1), settings.batching(), settings.loopRows(), decoder, events),
+                LoopStage.create(plan.loop(devices.get(1), kv, settings.batching() == LoopStage.Batching.STATIC), stats.get(1), settings.batching(), settings.loopRows(), decoder, events),
                 "loop", STAGE_DISPATCHER);
         return ctx.spawn(EncoderStage.create(plan.encoder(devices.get(0), kv), stats.get(0), loop, events),
                 "encoder", STAGE_DISPATCHER);

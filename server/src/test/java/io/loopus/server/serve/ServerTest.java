@@ -37,19 +37,28 @@ class ServerTest {
 
     @Test
     void sixtyFourConcurrentGreedyRequestsEqualOfflineGeneration() throws Exception {
+        concurrentRequestsEqualOfflineGeneration(64, "");
+    }
+
+    @Test
+    void staticBatchingGivesTheSameResults() throws Exception {
+        concurrentRequestsEqualOfflineGeneration(16, "loopus.server.batching = static");
+    }
+
+    private static void concurrentRequestsEqualOfflineGeneration(int count, String settings) throws Exception {
         var base = TestServer.base();
         List<int[]> prompts = new ArrayList<>();
-        for (int i = 0; i < 64; i++) prompts.add(base.tokenizer().encode(prompt(i), true));
+        for (int i = 0; i < count; i++) prompts.add(base.tokenizer().encode(prompt(i), true));
         ExitPolicy exit = TestServer.spreadExits(prompts.subList(0, 8));
-        try (TestServer t = TestServer.start(TestServer.looped(exit), "")) {
+        try (TestServer t = TestServer.start(TestServer.looped(exit), settings)) {
             List<CompletableFuture<CompleteResponse>> replies = new ArrayList<>();
-            for (int i = 0; i < 64; i++) {
+            for (int i = 0; i < count; i++) {
                 replies.add(t.client.complete(GenerateRequest.newBuilder().setText(prompt(i)).setMaxNewTokens(24)
                         .setTrace(true).build()).toCompletableFuture());
             }
             Generator offline = new Generator(t.model.model()).tracing(true);
             Set<Integer> depths = new TreeSet<>();
-            for (int i = 0; i < 64; i++) {
+            for (int i = 0; i < count; i++) {
                 CompleteResponse r = replies.get(i).get(60, TimeUnit.SECONDS);
                 GenerationResult want = offline.generate(prompts.get(i), 24, SamplingParams.greedy(), null);
                 assertArrayEquals(want.ids(), r.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray(), "prompt " + i);

@@ -60,6 +60,9 @@ public final class PagedKvCache implements SequenceCache {
 
     public int freeTokens() { return freeCount * blockSize; }
 
+    /** Bytes of keys and values held by one sequence (whole blocks). */
+    public long bytesOf(int seq) { return (long) sequence(seq).blockCount * blockSize * kvDim * layers * 2 * Float.BYTES; }
+
     /** Bytes of keys and values held by live sequences (whole blocks). */
     public long usedBytes() { return (long) (numBlocks - freeCount) * blockSize * kvDim * layers * 2 * Float.BYTES; }
 

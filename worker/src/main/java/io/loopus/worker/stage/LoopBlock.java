@@ -24,6 +24,11 @@ import java.util.Map;
  * (each row attends to its own depth's keys); items whose exit rule says so leave, and new items
  * can join before the next pass, so places freed by early exits are filled at once.
  *
+ * <p>With {@code keepExited} (static batching, what the reference does) an item that exits still
+ * takes part in every pass until the whole pool has exited, as rows of the reference's batch tensor
+ * do: its result is taken when it exits, and its further passes only cost time (their keys and
+ * values go to a scratch sequence no one reads), so results are the same in both modes.
+ *
  * <p>Without a gate (a base model served in stages) the block runs exactly once per item and its
  * output is the next state. Not thread-safe: its stage actor is its only user.
  */
@@ -37,6 +42,8 @@ public final class LoopBlock {
     private final int depths;
     private final Backend backend;
     private final PagedKvCache cache;
+    private final boolean keepExited;
+    private final int scratch; // the sequence that exited items of a static batch write to
     private final Map<Long, int[]> depthIds = new HashMap<>();
     private final List<Item> pool = new ArrayList<>();
     private int poolRows;
@@ -55,6 +62,7 @@ public final class LoopBlock {
         final ExitPolicy exit;
         final float[] q, abar;
         int start, passes;
+        boolean exited;
         double logSurvival, change = Double.NaN;
         float[] lastBefore;
 
@@ -74,9 +82,10 @@ public final class LoopBlock {
      * @param gate           null to apply the block once, without gate or head (a base model)
      * @param depths         the deepest loop any item may ask for (per-depth caches hold this many)
      * @param capacityTokens cache positions per depth, over all sequences
+     * @param keepExited     static batching: exited items keep computing until the pool is done
      */
     public LoopBlock(LlamaConfig config, LayerStack block, GateWeights gate, ConfidenceHead head, KvPolicy kvPolicy,
-                     int depths, int capacityTokens, Backend backend) {
+                     int depths, int capacityTokens, boolean keepExited, Backend backend) {
         this.config = config;
         this.block = block;
         this.gate = gate;
@@ -87,8 +96,16 @@ public final class LoopBlock {
         this.backend = backend;
         int blockSize = PagedKvCache.DEFAULT_BLOCK_SIZE;
         int perDepth = (capacityTokens + blockSize - 1) / blockSize * blockSize;
+        this.keepExited = keepExited;
+        int scratchTokens = keepExited ? config.contextLength() : 0;
         this.cache = new PagedKvCache(block.size(), config.kvHeads(), config.headDim(), blockSize,
-                Math.multiplyExact(perDepth, this.depths));
+                Math.addExact(Math.multiplyExact(perDepth, this.depths), scratchTokens));
+        if (keepExited) {
+            scratch = cache.newSequence();
+            cache.grow(scratch, config.contextLength());
+        } else {
+            scratch = -1;
+        }
         this.lastAfter = new float[config.dim()];
     }
 
@@ -96,6 +113,15 @@ public final class LoopBlock {
     public boolean loops() { return gate != null; }
 
     public boolean isEmpty() { return pool.isEmpty(); }
+
+    /** Whether every item in the pool has exited (static batching: the batch is done). */
+    public boolean allExited() { return pool.stream().allMatch(i -> i.exited); }
+
+    /** Static batching: ends the batch, removing its exited items from the pool. */
+    public void dropExited() {
+        List<Item> gone = pool.stream().filter(i -> i.exited).toList();
+        if (!gone.isEmpty()) compact(gone);
+    }
 
     public int items() { return pool.size(); }
 
@@ -112,7 +138,7 @@ public final class LoopBlock {
     /** Adds an item (validated) to the pool; it takes part from the next pass on. */
     public void add(Hidden in) {
         validate(in);
-        if (pool.stream().anyMatch(i -> i.in.seq() == in.seq())) {
+        if (pool.stream().anyMatch(i -> i.in.seq() == in.seq() && !i.exited)) {
             throw new IllegalArgumentException("sequence " + in.seq() + " is already looping");
         }
         int end = in.startPos() + in.rows();
@@ -151,7 +177,7 @@ public final class LoopBlock {
         int m = poolRows;
         if (m == 0) return List.of();
         for (Item item : pool) {
-            int[] table = cache.blockTable(item.ids[depths == 1 ? 0 : item.passes]);
+            int[] table = cache.blockTable(item.exited ? scratch : item.ids[depths == 1 ? 0 : item.passes]);
             for (int i = 0; i < item.in.rows(); i++) {
                 positions[item.start + i] = item.in.startPos() + i;
                 tables[item.start + i] = table;
@@ -176,6 +202,7 @@ public final class LoopBlock {
         List<Item> left = new ArrayList<>();
         List<Looped> out = new ArrayList<>();
         for (Item item : pool) {
+            if (item.exited) continue;
             int t = ++item.passes;
             if (gate != null) item.abar[t - 1] = meanAbar[item.last()];
             double q = item.q[t - 1];
@@ -186,8 +213,9 @@ public final class LoopBlock {
             backend.readRows(h, item.start, item.in.rows(), states, 0);
             settle(item, t);
             out.add(new Looped(item.in.withStates(states), t, Arrays.copyOf(item.q, t), Arrays.copyOf(item.abar, t)));
+            item.exited = true;
         }
-        if (!left.isEmpty()) compact(left);
+        if (!left.isEmpty() && !keepExited) compact(left);
         return out;
     }
 
@@ -205,14 +233,14 @@ public final class LoopBlock {
     /** Evaluates q at the last row of every item whose exit rule looks at its coming step. */
     private void confidence(int m) {
         int count = 0;
-        for (Item item : pool) if (item.exit.evaluatesQ(item.passes + 1)) qRows[count++] = item.last();
+        for (Item item : pool) if (!item.exited && item.exit.evaluatesQ(item.passes + 1)) qRows[count++] = item.last();
         if (count == 0) return;
         backend.gatherRows(u, qRows, count, qIn);
         backend.layerNorm(qIn, count, head.normWeight(), head.normBias(), ConfidenceHead.NORM_EPS, qIn);
         backend.matmul(qIn, count, head.weight(), qOut);
         int k = 0;
         for (Item item : pool) {
-            if (!item.exit.evaluatesQ(item.passes + 1)) continue;
+            if (item.exited || !item.exit.evaluatesQ(item.passes + 1)) continue;
             backend.read(qOut, k++, one);
             item.q[item.passes] = (float) (1 / (1 + Math.exp(-(one[0] + head.bias()))));
         }
@@ -221,7 +249,7 @@ public final class LoopBlock {
     /** Convergence compares the last row's state before the gate with the state after it. */
     private void convergence(boolean before) {
         for (Item item : pool) {
-            if (item.exit.strategy() != HaltingStrategy.CONVERGENCE) continue;
+            if (item.exited || item.exit.strategy() != HaltingStrategy.CONVERGENCE) continue;
             if (before) {
                 if (item.lastBefore == null) item.lastBefore = new float[config.dim()];
                 backend.read(h, item.last(), item.lastBefore);
@@ -255,7 +283,11 @@ public final class LoopBlock {
 
     public int liveSequences() { return depthIds.size(); }
 
-    public long kvBytes() { return cache.usedBytes(); }
+    /** Bytes of keys and values held by sequences (the static scratch sequence is not counted). */
+
+    public long kvBytes() {
+        return keepExited ? cache.usedBytes() - cache.bytesOf(scratch) : cache.usedBytes();
+    }
 
     private int[] identity = new int[0];
 

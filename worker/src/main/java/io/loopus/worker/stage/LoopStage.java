@@ -18,9 +18,10 @@ import java.util.List;
  *
  * <p>{@link Batching#DEPTH_WISE} (DESIGN §2): an item leaves for the decoder the moment its exit
  * rule says so, and its places in the pool go to the next arrivals. {@link Batching#STATIC} (what
- * the reference does): a batch is admitted only into an empty pool and leaves together, when its
- * last item is done. Either way the pool holds at most {@code maxRows} rows (one item may exceed it
- * when the pool is empty).
+ * the reference does): a batch is admitted only into an empty pool, its exited items keep their
+ * places (and cost) in every pass, and it leaves together when its last item is done (the block
+ * must be made with {@code keepExited}). Either way the pool holds at most {@code maxRows} rows (one
+ * item may exceed it when the pool is empty).
  */
 public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
     public enum Batching {
@@ -113,6 +114,7 @@ public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
                 if (!left.isEmpty()) next.tell(new DecoderStage.Decode(left));
             } else {
                 held.addAll(left);
+                if (block.allExited()) block.dropExited();
                 if (block.isEmpty() && !held.isEmpty()) {
                     next.tell(new DecoderStage.Decode(new ArrayList<>(held)));
                     held.clear();

@@ -57,9 +57,10 @@ public record StagePlan(LlamaConfig config, LlamaWeights weights, Split split, G
         return new EncoderBlock(config, weights.embedding(), stack(0, split.encoderEnd(), backend), capacityTokens, backend);
     }
 
-    public LoopBlock loop(Backend backend, int capacityTokens) {
+    /** @param keepExited static batching (exited items keep computing until their batch is done) */
+    public LoopBlock loop(Backend backend, int capacityTokens, boolean keepExited) {
         return new LoopBlock(config, stack(split.encoderEnd(), split.decoderStart(), backend), gate, head, kvPolicy,
-                depths, capacityTokens, backend);
+                depths, capacityTokens, keepExited, backend);
     }
 
     public DecoderBlock decoder(Backend backend, int capacityTokens) {

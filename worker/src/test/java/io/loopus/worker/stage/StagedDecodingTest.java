@@ -84,14 +84,17 @@ class StagedDecodingTest {
             ExitPolicy exit = new ExitPolicy(HaltingStrategy.THRESHOLD, 6, 1, tau, 1, 1e-2);
             LoopusModel m = looped(exit, kv);
             Generator offline = new Generator(m).tracing(true);
-            List<Run> runs = new StagedRun(StagePlan.of(m), 4, 3).generate(prompts, 20, exit);
             Set<Integer> depths = new TreeSet<>();
-            for (int i = 0; i < prompts.size(); i++) {
-                GenerationResult alone = offline.generate(prompts.get(i), 20, SamplingParams.greedy(), null);
-                assertArrayEquals(alone.ids(), runs.get(i).ids(), kv + " prompt " + i);
-                int[] want = alone.trace().stream().mapToInt(TokenTrace::depth).toArray();
-                assertArrayEquals(want, runs.get(i).depths(), kv + " prompt " + i);
-                for (int d : want) depths.add(d);
+            for (boolean keepExited : new boolean[]{false, true}) {
+                List<Run> runs = new StagedRun(StagePlan.of(m), 4, 3, keepExited).generate(prompts, 20, exit);
+                for (int i = 0; i < prompts.size(); i++) {
+                    String what = kv + (keepExited ? " static" : "") + " prompt " + i;
+                    GenerationResult alone = offline.generate(prompts.get(i), 20, SamplingParams.greedy(), null);
+                    assertArrayEquals(alone.ids(), runs.get(i).ids(), what);
+                    int[] want = alone.trace().stream().mapToInt(TokenTrace::depth).toArray();
+                    assertArrayEquals(want, runs.get(i).depths(), what);
+                    for (int d : want) depths.add(d);
+                }
             }
             assertTrue(depths.size() >= 3, kv + ": exits should spread over depths, got " + depths);
         }
@@ -112,7 +115,7 @@ class StagedDecodingTest {
     @Test
     void theLoopStageRefusesMoreLoopsThanItsCachesHold() {
         LoopusModel m = looped(ExitPolicy.fixed(4), KvPolicy.PER_DEPTH);
-        LoopBlock loop = StagePlan.of(m).loop(CpuBackend.INSTANCE, 64);
+        LoopBlock loop = StagePlan.of(m).loop(CpuBackend.INSTANCE, 64, false);
         Hidden deep = new Hidden(1, 0, 1, new float[base.config().dim()], false, ExitPolicy.fixed(5));
         var e = assertThrows(IllegalArgumentException.class, () -> loop.add(deep));
         assertTrue(e.getMessage().contains("5 loops"), e.getMessage());
@@ -133,17 +136,24 @@ class StagedDecodingTest {
     static final class StagedRun {
         private final StagePlan plan;
         private final int piece, stagger;
+        private final boolean keepExited;
 
         StagedRun(StagePlan plan, int piece, int stagger) {
+            this(plan, piece, stagger, false);
+        }
+
+        /** keepExited: exited items keep computing (into scratch) until every item in the pool has exited. */
+        StagedRun(StagePlan plan, int piece, int stagger, boolean keepExited) {
             this.plan = plan;
             this.piece = piece;
             this.stagger = stagger;
+            this.keepExited = keepExited;
         }
 
         List<Run> generate(List<int[]> prompts, int maxNew, ExitPolicy exit) {
             int n = prompts.size(), vocab = plan.config().vocabSize();
             EncoderBlock enc = plan.encoder(CpuBackend.INSTANCE, 4096);
-            LoopBlock loop = plan.loop(CpuBackend.INSTANCE, 4096);
+            LoopBlock loop = plan.loop(CpuBackend.INSTANCE, 4096, keepExited);
             DecoderBlock dec = plan.decoder(CpuBackend.INSTANCE, 4096);
             int[][] history = new int[n][];
             int[] length = new int[n], encoded = new int[n];
@@ -175,6 +185,7 @@ class StagedDecodingTest {
                 }
                 if (!chunks.isEmpty()) for (Hidden h : enc.encode(chunks)) loop.add(h);
                 List<Looped> left = loop.pass();
+                if (keepExited && loop.allExited()) loop.dropExited();
                 if (left.isEmpty()) continue;
                 for (Logits l : dec.decode(left)) {
                     int s = (int) l.seq();
