@@ -21,8 +21,8 @@ import java.util.concurrent.CountDownLatch;
 /** Serves a model over gRPC until stopped (Ctrl-C or SIGTERM shut it down gracefully). */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = {
         "Serve a model (base or LoopUS) over gRPC: loopus.v1.LoopusService, grpc.health.v1.Health and server reflection.",
-        "Settings come from loopus.server in application.conf (defaults in the server's reference.conf), then --config FILE,",
-        "then these flags; LOOPUS_HOST, LOOPUS_PORT, LOOPUS_BATCHING, LOOPUS_KV_TOKENS and LOOPUS_QUEUE_LIMIT override the files."})
+        "Settings (loopus.server in HOCON), each overriding the one before: the defaults (reference.conf), application.conf,",
+        "LOOPUS_HOST, LOOPUS_PORT, LOOPUS_BATCHING, LOOPUS_KV_TOKENS, LOOPUS_QUEUE_LIMIT, --config FILE, these flags."})
 public final class ServeCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
