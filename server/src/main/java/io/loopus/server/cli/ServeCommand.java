@@ -22,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve", mixinStandardHelpOptions = true, description = {
         "Serve a model (base or LoopUS) over gRPC: loopus.v1.LoopusService, grpc.health.v1.Health and server reflection.",
         "Settings (loopus.server in HOCON), each overriding the one before: the defaults (reference.conf), application.conf,",
-        "LOOPUS_HOST, LOOPUS_PORT, LOOPUS_BATCHING, LOOPUS_KV_TOKENS, LOOPUS_QUEUE_LIMIT, --config FILE, these flags."})
+        "LOOPUS_HOST, LOOPUS_PORT, LOOPUS_DEVICES (e.g. cpu:0,cpu:1,cpu:2), LOOPUS_BATCHING, LOOPUS_KV_TOKENS,",
+        "LOOPUS_QUEUE_LIMIT, --config FILE, these flags."})
 public final class ServeCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
@@ -89,6 +90,10 @@ public final class ServeCommand implements Callable<Integer> {
         for (var e : vars.entrySet()) {
             String v = System.getenv(e.getKey());
             if (v != null && !v.isBlank()) env = env.withFallback(ConfigFactory.parseMap(Map.of("loopus.server." + e.getValue(), v)));
+        }
+        String devicesVar = System.getenv("LOOPUS_DEVICES");
+        if (devicesVar != null && !devicesVar.isBlank()) {
+            env = env.withFallback(ConfigFactory.parseMap(Map.of("loopus.server.devices", List.of(devicesVar.split(",")))));
         }
         Config file = ConfigFactory.empty();
         if (configFile != null) {

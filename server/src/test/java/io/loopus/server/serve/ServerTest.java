@@ -45,6 +45,11 @@ class ServerTest {
         concurrentRequestsEqualOfflineGeneration(16, "loopus.server.batching = static");
     }
 
+    @Test
+    void promptsSplitIntoSmallStepsGiveTheSameResults() throws Exception {
+        concurrentRequestsEqualOfflineGeneration(16, "loopus.server.step-tokens = 3");
+    }
+
     private static void concurrentRequestsEqualOfflineGeneration(int count, String settings) throws Exception {
         var base = TestServer.base();
         List<int[]> prompts = new ArrayList<>();

@@ -30,11 +30,11 @@ import java.util.List;
 import java.util.Random;
 
 /** stories260K looped with its initial gate, served on a loopback port, and a client for it. */
-final class TestServer implements AutoCloseable {
-    final LoadedModel model;
-    final LoopusServer server;
-    final ActorSystem clientSystem;
-    final LoopusServiceClient client;
+public final class TestServer implements AutoCloseable {
+    public final LoadedModel model;
+    public final LoopusServer server;
+    public final ActorSystem clientSystem;
+    public final LoopusServiceClient client;
 
     private TestServer(LoadedModel model, String settings) {
         this.model = model;
@@ -47,7 +47,7 @@ final class TestServer implements AutoCloseable {
                 GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem).withTls(false), clientSystem);
     }
 
-    static LoadedModel base() {
+    public static LoadedModel base() {
         Path shared = SharedData.locate().orElse(null);
         Assumptions.assumeTrue(shared != null, "skipped: ../shared (or $LOOPUS_SHARED) is not present");
         Path dir = shared.resolve("models/stories260K");
@@ -55,7 +55,7 @@ final class TestServer implements AutoCloseable {
     }
 
     /** stories260K split 1:4 with the initial gate (seed 11) and the given exit rule. */
-    static LoadedModel looped(ExitPolicy exit) {
+    public static LoadedModel looped(ExitPolicy exit) {
         LoadedModel b = base();
         LlamaModel m = (LlamaModel) b.model();
         Random random = new Random(11);
@@ -67,7 +67,7 @@ final class TestServer implements AutoCloseable {
     }
 
     /** Threshold exits with tau at the median q of the initial head, so that exit depths vary. */
-    static ExitPolicy spreadExits(List<int[]> prompts) {
+    public static ExitPolicy spreadExits(List<int[]> prompts) {
         LoadedModel probe = looped(new ExitPolicy(HaltingStrategy.THRESHOLD, 6, 1, 1.0, 1, 1e-2));
         List<Float> qs = new ArrayList<>();
         for (GenerationResult r : new Generator(probe.model()).tracing(true).generateAll(prompts, 8,
@@ -78,7 +78,7 @@ final class TestServer implements AutoCloseable {
         return new ExitPolicy(HaltingStrategy.THRESHOLD, 6, 1, qs.get(qs.size() / 2), 1, 1e-2);
     }
 
-    static TestServer start(LoadedModel model, String settings) {
+    public static TestServer start(LoadedModel model, String settings) {
         return new TestServer(model, settings);
     }
 
