@@ -47,7 +47,7 @@ public final class LoopusServer implements AutoCloseable {
         Pipeline pipeline = new Pipeline(plan, settings);
         SchedulerStats stats = new SchedulerStats();
         ActorSystem<Scheduler.Command> system = ActorSystem.create(
-                Scheduler.create(settings, pipeline, model.tokenizer(), stats), "loopus", config);
+                Scheduler.create(settings, plan.config(), plan.kvBytesPerToken(), model.tokenizer(), stats, pipeline), "loopus", config);
         LoopusServer[] self = new LoopusServer[1];
         try {
             RequestParser parser = new RequestParser(plan, model.tokenizer(), settings);
