@@ -46,15 +46,20 @@ public final class Pipeline implements PipelineSource, AutoCloseable {
 
     /** Spawns the stages as children of the scheduler and offers them as its one pipeline. */
     @Override public void start(ActorContext<Scheduler.Command> scheduler) {
+        scheduler.getSelf().tell(new Scheduler.PipelinesChanged(List.of(spawn(scheduler, ""))));
+    }
+
+    /** Spawns the three stage actors under {@code parent}, their names prefixed with {@code prefix}. */
+    public Stages spawn(ActorContext<?> parent, String prefix) {
         int kv = settings.kvTokens();
         boolean keepExited = settings.batching() == LoopStage.Batching.STATIC;
-        ActorRef<DecoderStage.Command> decoder = scheduler.spawn(
-                DecoderStage.create(plan.decoder(devices.get(2), kv), stats.get(2)), "decoder", STAGE_DISPATCHER);
-        ActorRef<LoopStage.Command> loop = scheduler.spawn(LoopStage.create(plan.loop(devices.get(1), kv, keepExited),
-                stats.get(1), settings.batching(), settings.loopRows()), "loop", STAGE_DISPATCHER);
-        ActorRef<EncoderStage.Command> encoder = scheduler.spawn(
-                EncoderStage.create(plan.encoder(devices.get(0), kv), stats.get(0)), "encoder", STAGE_DISPATCHER);
-        scheduler.getSelf().tell(new Scheduler.PipelinesChanged(List.of(new Stages(encoder, loop, decoder))));
+        ActorRef<DecoderStage.Command> decoder = parent.spawn(
+                DecoderStage.create(plan.decoder(devices.get(2), kv), stats.get(2)), prefix + "decoder", STAGE_DISPATCHER);
+        ActorRef<LoopStage.Command> loop = parent.spawn(LoopStage.create(plan.loop(devices.get(1), kv, keepExited),
+                stats.get(1), settings.batching(), settings.loopRows()), prefix + "loop", STAGE_DISPATCHER);
+        ActorRef<EncoderStage.Command> encoder = parent.spawn(
+                EncoderStage.create(plan.encoder(devices.get(0), kv), stats.get(0)), prefix + "encoder", STAGE_DISPATCHER);
+        return new Stages(encoder, loop, decoder);
     }
 
     public StagePlan plan() { return plan; }
