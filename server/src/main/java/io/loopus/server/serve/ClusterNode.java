@@ -73,6 +73,7 @@ public final class ClusterNode {
         List<StageStats> stats = new ArrayList<>();
         SchedulerStats schedulerStats = new SchedulerStats();
         CompletableFuture<ActorRef<Scheduler.Command>> scheduler = new CompletableFuture<>();
+        CompletableFuture<Void> spawned = new CompletableFuture<>();
         int kv = settings.kvTokens();
         DispatcherSelector pinned = DispatcherSelector.fromConfig("loopus.stage-dispatcher");
         Behavior<Void> guardian = Behaviors.setup(ctx -> {
@@ -103,11 +104,13 @@ public final class ClusterNode {
                 scheduler.complete(ctx.spawn(Scheduler.create(settings, plan.config(), plan.kvBytesPerToken(), model.tokenizer(),
                         schedulerStats, new ClusterPipelines()), "scheduler"));
             }
+            spawned.complete(null);
             return Behaviors.empty();
         });
         ActorSystem<Void> system = ActorSystem.create(guardian, "loopus", config);
         AutoCloseable release = () -> devices.forEach(CpuBackend::close);
         try {
+            spawned.get(30, TimeUnit.SECONDS);
             startBootstrap(system, config);
             ActorRef<Scheduler.Command> ref = roles.contains("frontend") ? scheduler.get(30, TimeUnit.SECONDS) : null;
             LoopusServer node = new LoopusServer(system, ref, settings, schedulerStats, stats, release);
