@@ -488,6 +488,7 @@ public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
         for (Running r : running.values()) if (!r.done) live++;
         stats.running = live;
         stats.queued = queue.size();
+        stats.pipelines = lanes.size();
         stats.kvBytesReserved = reservedTokens * kvBytesPerToken;
     }
 }
