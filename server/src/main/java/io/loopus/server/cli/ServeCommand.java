@@ -99,7 +99,10 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Defaults, then application.conf, then LOOPUS_* variables, then --config FILE, then flags. */
+    /**
+     * Defaults (reference.conf, and cluster.conf in cluster mode), then application.conf, then
+     * LOOPUS_* variables, then --config FILE, then flags.
+     */
     Config config() {
         Map<String, Object> flags = new HashMap<>();
         put(flags, "host", host);
@@ -129,7 +132,8 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(configFile + ": " + e.getMessage());
             }
         }
-        return ConfigFactory.parseMap(flags).withFallback(file).withFallback(env).withFallback(ConfigFactory.load()).resolve();
+        Config defaults = roles != null && !roles.isEmpty() ? ClusterNode.defaults() : ConfigFactory.load();
+        return ConfigFactory.parseMap(flags).withFallback(file).withFallback(env).withFallback(defaults).resolve();
     }
 
     private static void put(Map<String, Object> m, String key, Object value) {

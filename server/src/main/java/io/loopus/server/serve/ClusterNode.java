@@ -39,14 +39,23 @@ public final class ClusterNode {
     private ClusterNode() {}
 
     /**
-     * The node's settings over the base configuration: cluster.conf, then roles, seed nodes and
-     * ports from the command line (empty values keep the configuration's).
+     * The defaults of a cluster node: reference.conf, cluster.conf over it, application.conf over
+     * both (unresolved, so that later layers can still fill its substitutions).
+     */
+    public static Config defaults() {
+        return ConfigFactory.defaultApplication().withFallback(ConfigFactory.parseResources("cluster.conf"))
+                .withFallback(ConfigFactory.defaultReference());
+    }
+
+    /**
+     * The node's settings: roles, seed nodes and ports from the command line over {@code base}
+     * (which must hold {@link #defaults()}; null values keep the configuration's).
      */
     public static Config config(Config base, List<String> roles, List<String> seeds, Integer arteryPort, String arteryHost) {
         for (String r : roles) {
             if (!ROLES.contains(r)) throw new IllegalArgumentException("unknown role \"" + r + "\" (one of frontend, encoder, loop, decoder)");
         }
-        Config cluster = ConfigFactory.parseResources("cluster.conf").withFallback(base);
+        Config cluster = base;
         Map<String, Object> over = new java.util.HashMap<>();
         over.put("pekko.cluster.roles", roles);
         over.put("loopus.cluster.roles", roles);

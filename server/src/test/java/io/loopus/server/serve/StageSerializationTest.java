@@ -41,7 +41,7 @@ class StageSerializationTest {
     @BeforeAll
     static void start() {
         kit = ActorTestKit.create("ser", ConfigFactory.parseString("pekko.actor.provider = local")
-                .withFallback(ConfigFactory.parseResources("cluster.conf")).withFallback(ConfigFactory.load()).resolve());
+                .withFallback(ClusterNode.defaults()).resolve());
         serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
     }
 
