@@ -44,8 +44,8 @@ public final class Devices {
         return CudaContext.of(index).memoryInfo();
     }
 
-    /** Runs discovery now (not cached): for tests and the devices command. */
-    static DeviceReport discover() {
+    /** Runs discovery now, without caching or logging: for the devices command and tests. */
+    public static DeviceReport discover() {
         int cores = Runtime.getRuntime().availableProcessors();
         try {
             JCuda.setExceptionsEnabled(true);
@@ -62,6 +62,21 @@ public final class Devices {
         } catch (CudaException | LinkageError e) {
             return new DeviceReport(cores, List.of(), CudaFailure.reason(e));
         }
+    }
+
+    /** Null when the cuBLAS bindings and libcublas load; otherwise why not, in one line. */
+    public static String cublasProblem() {
+        try {
+            jcuda.jcublas.JCublas2.initialize();
+            return null;
+        } catch (LinkageError e) {
+            return CudaFailure.reason(e);
+        }
+    }
+
+    /** Whether this build carries the PTX kernels (it was built where nvcc is). */
+    public static boolean hasKernels() {
+        return Devices.class.getResource("/cuda/elementwise.ptx") != null;
     }
 
     /** Where the one fallback line goes (tests capture it). */
