@@ -27,6 +27,8 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 rt="${LOOPUS_GPU_RUNTIME:-$root/target/gpu-runtime}"
 java="$rt/java/bin/java"
+# a copy that lost the executable bits (some transfers drop them)
+[ -f "$java" ] && [ ! -x "$java" ] && chmod +x "$rt"/java/bin/* "$rt"/java/lib/jspawnhelper 2>/dev/null
 if [ ! -x "$java" ] || ! ls "$rt"/lib/*.jar >/dev/null 2>&1; then
   echo "gpu-check: no runtime at $rt: build it with scripts/gpu-runtime.sh and carry target/gpu-runtime along" >&2
   echo 2 > "$out/exit-code"
