@@ -2,6 +2,7 @@ package io.loopus.server.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.loopus.server.serve.ClusterNode;
 import io.loopus.server.serve.DeviceCheck;
 import io.loopus.server.serve.LoopusServer;
 import io.loopus.server.serve.ServeSettings;
@@ -62,6 +63,19 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-loops", paramLabel = "N", description = "deepest loop a request may ask for (default: the model's N)")
     Integer maxLoops;
 
+    @Option(names = "--role", paramLabel = "ROLE[,ROLE]", split = ",",
+            description = "run one node of a cluster with these roles: frontend, encoder, loop, decoder")
+    List<String> roles;
+
+    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a seed node's Artery endpoint (repeatable; cluster mode)")
+    List<String> seeds = new java.util.ArrayList<>();
+
+    @Option(names = "--artery-port", paramLabel = "P", description = "this node's cluster port (default 25520; cluster mode)")
+    Integer arteryPort;
+
+    @Option(names = "--artery-host", paramLabel = "H", description = "this node's address as other nodes reach it (default 127.0.0.1)")
+    String arteryHost;
+
     @Override public Integer call() throws Exception {
         Config config = config();
         ServeSettings settings = ServeSettings.from(config);
@@ -69,15 +83,26 @@ public final class ServeCommand implements Callable<Integer> {
         LoadedModel loaded = modelOptions.load();
         loaded = new LoadedModel(loopOptions.apply(loaded.model()), loaded.tokenizer(), loaded.modelPath(),
                 loaded.tokenizerPath(), loaded.format());
-        LoopusServer server = LoopusServer.start(loaded, settings, config);
+        boolean clustered = roles != null && !roles.isEmpty();
+        if (!clustered && (!seeds.isEmpty() || arteryPort != null || arteryHost != null)) {
+            throw new IllegalArgumentException("--seed, --artery-port and --artery-host need --role (cluster mode)");
+        }
+        if (clustered) config = ClusterNode.config(config, roles, seeds, arteryPort, arteryHost);
+        LoopusServer server = clustered ? ClusterNode.start(loaded, settings, config) : LoopusServer.start(loaded, settings, config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("loopus serve: shutting down (grace " + settings.shutdownGrace().toSeconds() + " s)...");
             server.close();
             stopped.countDown();
         }, "loopus-shutdown"));
-        System.err.printf("loopus serve: %s (%s) on %s:%d, %s batching%n", loaded.modelPath(), loaded.format(),
-                server.host(), server.port(), settings.batching());
+        if (server.port() >= 0) {
+            System.err.printf("loopus serve: %s (%s) on %s:%d, %s batching%n", loaded.modelPath(), loaded.format(),
+                    server.host(), server.port(), settings.batching());
+        }
+        if (clustered) {
+            System.err.printf("loopus serve: cluster node %s with roles %s%n",
+                    org.apache.pekko.cluster.typed.Cluster.get(server.system()).selfMember().address(), roles);
+        }
         for (StageStats s : server.stageStats()) System.err.printf("  stage %-7s on %s%n", s.name(), s.device());
         System.err.println("  Ctrl-C stops it");
         stopped.await();
@@ -96,7 +121,10 @@ public final class ServeCommand implements Callable<Integer> {
         DeviceCheck.fits(DeviceCheck.memory(shape, split, depths, settings), settings, DeviceCheck.DeviceFree.cuda());
     }
 
-    /** Defaults, then application.conf, then LOOPUS_* variables, then --config FILE, then flags. */
+    /**
+     * Defaults (reference.conf, and cluster.conf in cluster mode), then application.conf, then
+     * LOOPUS_* variables, then --config FILE, then flags.
+     */
     Config config() {
         Map<String, Object> flags = new HashMap<>();
         put(flags, "host", host);
@@ -128,7 +156,8 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(configFile + ": " + e.getMessage());
             }
         }
-        return ConfigFactory.parseMap(flags).withFallback(file).withFallback(env).withFallback(ConfigFactory.load()).resolve();
+        Config defaults = roles != null && !roles.isEmpty() ? ClusterNode.defaults() : ConfigFactory.load();
+        return ConfigFactory.parseMap(flags).withFallback(file).withFallback(env).withFallback(defaults).resolve();
     }
 
     private static void put(Map<String, Object> m, String key, Object value) {

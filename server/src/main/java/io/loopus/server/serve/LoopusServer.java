@@ -1,81 +1,96 @@
 package io.loopus.server.serve;
 
 import com.typesafe.config.Config;
-import io.loopus.proto.health.v1.Health;
-import io.loopus.proto.health.v1.HealthHandlerFactory;
-import io.loopus.proto.v1.LoopusService;
-import io.loopus.proto.v1.LoopusServicePowerApiHandlerFactory;
 import io.loopus.worker.load.LoadedModel;
 import io.loopus.worker.stage.StagePlan;
+import io.loopus.worker.stage.StageStats;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.grpc.javadsl.ServerReflection;
-import org.apache.pekko.grpc.javadsl.ServiceHandler;
-import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.stream.Materializer;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running loopus server: the scheduler and its stages in an actor system, and the gRPC services
- * (LoopusService, grpc.health.v1.Health, server reflection) on one HTTP/2 port.
+ * A running loopus node: an actor system with (on a frontend) the scheduler and the gRPC services
+ * (LoopusService, grpc.health.v1.Health, server reflection) on one HTTP/2 port, and the stage
+ * actors it hosts. {@link #start} runs all of it in one process; {@link ClusterNode} runs one node
+ * of a cluster.
  */
 public final class LoopusServer implements AutoCloseable {
-    private final ActorSystem<Scheduler.Command> system;
-    private final ServerBinding binding;
-    private final Pipeline pipeline;
+    private final ActorSystem<?> system;
+    private final ActorRef<Scheduler.Command> scheduler; // null on a node without the frontend role
     private final ServeSettings settings;
     private final SchedulerStats stats;
+    private final List<StageStats> stageStats;
+    private final AutoCloseable devices;
+    private volatile ServerBinding binding;
     private volatile boolean serving = true;
 
-    private LoopusServer(ActorSystem<Scheduler.Command> system, ServerBinding binding, Pipeline pipeline,
-                         ServeSettings settings, SchedulerStats stats) {
+    LoopusServer(ActorSystem<?> system, ActorRef<Scheduler.Command> scheduler, ServeSettings settings, SchedulerStats stats,
+                 List<StageStats> stageStats, AutoCloseable devices) {
         this.system = system;
-        this.binding = binding;
-        this.pipeline = pipeline;
+        this.scheduler = scheduler;
         this.settings = settings;
         this.stats = stats;
+        this.stageStats = stageStats;
+        this.devices = devices;
     }
 
-    /** Loads nothing: serves {@code model} as configured, and returns once the port is bound. */
+    /** Serves {@code model} in this process (all three stages here), once the port is bound. */
     public static LoopusServer start(LoadedModel model, ServeSettings settings, Config config) {
-        StagePlan plan = StagePlan.of(model.model());
-        if (settings.maxLoops() > 0) plan = plan.withDepths(settings.maxLoops());
+        StagePlan plan = plan(model, settings);
         Pipeline pipeline = new Pipeline(plan, settings);
+        return start(model, plan, settings, config, pipeline, pipeline.stats(), pipeline);
+    }
+
+    static StagePlan plan(LoadedModel model, ServeSettings settings) {
+        StagePlan plan = StagePlan.of(model.model());
+        return settings.maxLoops() > 0 ? plan.withDepths(settings.maxLoops()) : plan;
+    }
+
+    /** A frontend whose scheduler gets its pipelines from {@code source}. */
+    static LoopusServer start(LoadedModel model, StagePlan plan, ServeSettings settings, Config config, PipelineSource source,
+                              List<StageStats> stageStats, AutoCloseable devices) {
         SchedulerStats stats = new SchedulerStats();
-        ActorSystem<Scheduler.Command> system = ActorSystem.create(
-                Scheduler.create(settings, pipeline, model.tokenizer(), stats), "loopus", config);
-        LoopusServer[] self = new LoopusServer[1];
+        CompletableFuture<ActorRef<Scheduler.Command>> scheduler = new CompletableFuture<>();
+        Behavior<Void> guardian = Behaviors.setup(ctx -> {
+            scheduler.complete(ctx.spawn(Scheduler.create(settings, plan.config(), plan.kvBytesPerToken(), model.tokenizer(),
+                    stats, source), "scheduler"));
+            return Behaviors.empty();
+        });
+        ActorSystem<Void> system = ActorSystem.create(guardian, "loopus", config);
         try {
-            RequestParser parser = new RequestParser(plan, model.tokenizer(), settings);
-            ModelInfoSource info = new ModelInfoSource(model, plan, settings, pipeline.stats(), stats);
-            LoopusGrpcService service = new LoopusGrpcService(system, parser, info, Materializer.matFromSystem(system),
-                    settings.defaultDeadline());
-            HealthService health = new HealthService(() -> self[0] == null || self[0].serving);
-            var handler = ServiceHandler.concatOrNotFound(
-                    LoopusServicePowerApiHandlerFactory.partial(service, LoopusService.name, system),
-                    HealthHandlerFactory.partial(health, Health.name, system),
-                    ServerReflection.create(List.of(LoopusService.description, Health.description), system));
-            ServerBinding binding = Http.get(system).newServerAt(settings.host(), settings.port()).bind(handler)
-                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
-            self[0] = new LoopusServer(system, binding, pipeline, settings, stats);
-            return self[0];
+            LoopusServer server = new LoopusServer(system, scheduler.get(30, TimeUnit.SECONDS), settings, stats, stageStats, devices);
+            server.binding = GrpcFront.bind(system, server.scheduler, model, plan, settings, stageStats, stats, () -> server.serving);
+            return server;
         } catch (Exception e) {
             system.terminate();
-            pipeline.close();
+            closeQuietly(devices);
             Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
             throw new IllegalStateException("cannot serve on " + settings.host() + ":" + settings.port() + ": " + cause.getMessage(), cause);
         }
     }
 
-    public int port() { return binding.localAddress().getPort(); }
+    void bind(ServerBinding binding) { this.binding = binding; }
+
+    boolean serving() { return serving; }
+
+    ActorRef<Scheduler.Command> scheduler() { return scheduler; }
+
+    /** The gRPC port; -1 on a node without the frontend role. */
+    public int port() { return binding == null ? -1 : binding.localAddress().getPort(); }
 
     public String host() { return settings.host(); }
 
-    public List<io.loopus.worker.stage.StageStats> stageStats() { return pipeline.stats(); }
+    public ActorSystem<?> system() { return system; }
+
+    public List<StageStats> stageStats() { return stageStats; }
 
     public SchedulerStats statistics() { return stats; }
 
@@ -84,19 +99,23 @@ public final class LoopusServer implements AutoCloseable {
      * finish within the grace period and are then ended; the port, actors and devices are released.
      */
     @Override public void close() {
-        if (!serving && system.getWhenTerminated().toCompletableFuture().isDone()) return;
+        if (!serving) return;
         serving = false;
         Duration grace = settings.shutdownGrace();
-        try {
-            AskPattern.<Scheduler.Command, Scheduler.Drained>ask(system, r -> new Scheduler.Drain(grace, r),
-                    grace.plusSeconds(10), system.scheduler()).toCompletableFuture().get(grace.toMillis() + 15_000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            // drained or not, the system goes down below
+        if (scheduler != null) {
+            try {
+                AskPattern.<Scheduler.Command, Scheduler.Drained>ask(scheduler, r -> new Scheduler.Drain(grace, r),
+                        grace.plusSeconds(10), system.scheduler()).toCompletableFuture().get(grace.toMillis() + 15_000, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                // drained or not, the system goes down below
+            }
         }
-        try {
-            binding.terminate(Duration.ofSeconds(5)).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // the port is released when the system terminates anyway
+        if (binding != null) {
+            try {
+                binding.terminate(Duration.ofSeconds(5)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // the port is released when the system terminates anyway
+            }
         }
         system.terminate();
         try {
@@ -104,6 +123,14 @@ public final class LoopusServer implements AutoCloseable {
         } catch (Exception e) {
             // nothing left to wait for
         }
-        pipeline.close();
+        closeQuietly(devices);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            if (c != null) c.close();
+        } catch (Exception e) {
+            // releasing devices at shutdown: nothing to report to anyone
+        }
     }
 }

@@ -57,7 +57,7 @@ final class ModelInfoSource {
                 .setRejected(scheduler.rejected()).setGeneratedTokens(scheduler.generatedTokens())
                 .setLoopPasses(scheduler.loopPasses()).setKvBytesReserved(scheduler.kvBytesReserved())
                 .setKvBytesBudget((long) settings.kvTokens() * plan.kvBytesPerToken())
-                .setUptimeSeconds(scheduler.uptimeSeconds()));
+                .setUptimeSeconds(scheduler.uptimeSeconds()).setPipelines(scheduler.pipelines()));
         return b.build();
     }
 }

@@ -3,7 +3,6 @@ package io.loopus.server.serve;
 import io.loopus.worker.stage.DecoderStage;
 import io.loopus.worker.stage.EncoderStage;
 import io.loopus.worker.stage.LoopStage;
-import io.loopus.worker.stage.StageEvent;
 import io.loopus.worker.stage.StagePlan;
 import io.loopus.worker.stage.StageStats;
 import io.loopus.worker.gpu.Backends;
@@ -17,21 +16,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The three stage actors of one model, each on its own device (a CPU backend with its own threads,
- * or a CUDA backend on a GPU) and its own pinned dispatcher, wired encoder → loop → decoder → scheduler.
- * Stages hand activations over as host arrays (the portable path; see DeviceTransfer for the
- * device-to-device one).
+ * The three stage actors of one model in this process, each on its own device (a CPU backend with
+ * its own threads, or a CUDA backend on a GPU) and its own pinned dispatcher: the scheduler's only
+ * pipeline when not clustered. Stages hand activations over as host arrays (the portable path; see
+ * DeviceTransfer for the device-to-device one).
  */
-public final class Pipeline implements AutoCloseable {
+public final class Pipeline implements PipelineSource, AutoCloseable {
     private static final DispatcherSelector STAGE_DISPATCHER = DispatcherSelector.fromConfig("loopus.stage-dispatcher");
 
     private final List<Backend> devices;
     private final List<AutoCloseable> distinct;
     private final List<StageStats> stats;
     private final StagePlan plan;
+    private final ServeSettings settings;
 
     public Pipeline(StagePlan plan, ServeSettings settings) {
         this.plan = plan;
+        this.settings = settings;
         int threads = settings.threadsPerDevice() > 0 ? settings.threadsPerDevice()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
         Map<String, Backend> byName = new LinkedHashMap<>(); // stages naming one device share it
@@ -57,16 +58,22 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** Spawns the stages as children of ctx, reporting to {@code events}. */
-    public ActorRef<EncoderStage.Command> spawn(ActorContext<?> ctx, ServeSettings settings, ActorRef<StageEvent> events) {
+    /** Spawns the stages as children of the scheduler and offers them as its one pipeline. */
+    @Override public void start(ActorContext<Scheduler.Command> scheduler) {
+        scheduler.getSelf().tell(new Scheduler.PipelinesChanged(List.of(spawn(scheduler, ""))));
+    }
+
+    /** Spawns the three stage actors under {@code parent}, their names prefixed with {@code prefix}. */
+    public Stages spawn(ActorContext<?> parent, String prefix) {
         int kv = settings.kvTokens();
-        ActorRef<DecoderStage.Command> decoder = ctx.spawn(
-                DecoderStage.create(plan.decoder(devices.get(2), kv), stats.get(2), events), "decoder", STAGE_DISPATCHER);
-        ActorRef<LoopStage.Command> loop = ctx.spawn(
-                LoopStage.create(plan.loop(devices.get(1), kv, settings.batching() == LoopStage.Batching.STATIC), stats.get(1), settings.batching(), settings.loopRows(), decoder, events),
-                "loop", STAGE_DISPATCHER);
-        return ctx.spawn(EncoderStage.create(plan.encoder(devices.get(0), kv), stats.get(0), loop, events),
-                "encoder", STAGE_DISPATCHER);
+        boolean keepExited = settings.batching() == LoopStage.Batching.STATIC;
+        ActorRef<DecoderStage.Command> decoder = parent.spawn(
+                DecoderStage.create(plan.decoder(devices.get(2), kv), stats.get(2)), prefix + "decoder", STAGE_DISPATCHER);
+        ActorRef<LoopStage.Command> loop = parent.spawn(LoopStage.create(plan.loop(devices.get(1), kv, keepExited),
+                stats.get(1), settings.batching(), settings.loopRows()), prefix + "loop", STAGE_DISPATCHER);
+        ActorRef<EncoderStage.Command> encoder = parent.spawn(
+                EncoderStage.create(plan.encoder(devices.get(0), kv), stats.get(0)), prefix + "encoder", STAGE_DISPATCHER);
+        return new Stages(encoder, loop, decoder);
     }
 
     public StagePlan plan() { return plan; }

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** Live counters of the scheduler, written by it and read by ModelInfo. */
 public final class SchedulerStats {
     final long startNanos = System.nanoTime();
-    volatile int running, queued;
+    volatile int running, queued, pipelines;
     volatile long kvBytesReserved;
     final AtomicLong completed = new AtomicLong(), failed = new AtomicLong(), cancelled = new AtomicLong(),
             rejected = new AtomicLong(), generatedTokens = new AtomicLong(), loopPasses = new AtomicLong();
@@ -13,6 +13,8 @@ public final class SchedulerStats {
     public int running() { return running; }
 
     public int queued() { return queued; }
+
+    public int pipelines() { return pipelines; }
 
     public long kvBytesReserved() { return kvBytesReserved; }
 

@@ -1,38 +1,40 @@
 package io.loopus.worker.loop;
 
-import io.loopus.worker.model.PagedKvCache;
 import io.loopus.worker.model.SequenceCache;
+import io.loopus.worker.stage.DecoderBlock;
+import io.loopus.worker.stage.EncoderBlock;
+import io.loopus.worker.stage.LoopBlock;
+import io.loopus.worker.stage.StagePlan;
 
 import java.util.Arrays;
 
 /**
- * The KV caches of a LoopUS model: encoder and decoder layers as in the base model; reasoning
- * layers either once per loop depth ({@link KvPolicy#PER_DEPTH}: a sequence holds one reasoning
- * sequence per depth, and keys of tokens that exit early are filled forward) or once
- * ({@link KvPolicy#SHARED}). Each sequence also carries its exit policy. Not thread-safe.
+ * The per-sequence state of a LoopUS model run in one process: the encoder, loop and decoder blocks
+ * with their KV caches (the loop's per depth, keys of tokens that exit early filled forward, or
+ * {@link KvPolicy#SHARED}), and each sequence's exit policy. Not thread-safe.
  */
 public final class LoopusCache implements SequenceCache {
-    final PagedKvCache encoder, reasoning, decoder;
+    final EncoderBlock encoder;
+    final LoopBlock loop;
+    final DecoderBlock decoder;
     private final KvPolicy policy;
     private final int depths;
+    private final long bytesPerToken;
     private final ExitPolicy defaultExit;
-    private int[][] depthIds = new int[16][];
-    private int[] decoderIds = new int[16];
-    private int[] settled = new int[16]; // first position whose exit depth is not yet decided
     private ExitPolicy[] exits = new ExitPolicy[16];
+    private boolean[] live = new boolean[16];
+    private int nextId;
 
     LoopusCache(LoopusModel model, int capacityTokens, KvPolicy policy, ExitPolicy defaultExit) {
-        Split s = model.split();
-        var c = model.config();
         this.policy = policy;
         this.defaultExit = defaultExit;
         this.depths = policy == KvPolicy.PER_DEPTH ? defaultExit.maxLoops() : 1;
-        int block = PagedKvCache.DEFAULT_BLOCK_SIZE;
-        encoder = new PagedKvCache(s.encoderLayers(), c.kvHeads(), c.headDim(), block, capacityTokens);
-        int perDepth = (capacityTokens + block - 1) / block * block; // each depth rounds up to whole blocks
-        reasoning = new PagedKvCache(s.reasoningLayers(), c.kvHeads(), c.headDim(), block,
-                Math.multiplyExact(perDepth, depths));
-        decoder = new PagedKvCache(s.decoderLayers(), c.kvHeads(), c.headDim(), block, capacityTokens);
+        StagePlan plan = new StagePlan(model.config(), model.weights().base(), model.split(), model.weights().gate(),
+                model.weights().head(), defaultExit, defaultExit.maxLoops(), policy);
+        encoder = plan.encoder(model.backend(), capacityTokens);
+        loop = plan.loop(model.backend(), capacityTokens, false);
+        decoder = plan.decoder(model.backend(), capacityTokens);
+        bytesPerToken = plan.kvBytesPerToken();
     }
 
     public KvPolicy policy() { return policy; }
@@ -41,29 +43,22 @@ public final class LoopusCache implements SequenceCache {
     public int depths() { return depths; }
 
     @Override public int newSequence() {
-        int id = encoder.newSequence();
-        if (id >= decoderIds.length) {
-            int n = Math.max(id + 1, 2 * decoderIds.length);
-            depthIds = Arrays.copyOf(depthIds, n);
-            decoderIds = Arrays.copyOf(decoderIds, n);
-            settled = Arrays.copyOf(settled, n);
-            exits = Arrays.copyOf(exits, n);
+        int id = nextId++;
+        if (id >= exits.length) {
+            exits = Arrays.copyOf(exits, 2 * exits.length);
+            live = Arrays.copyOf(live, 2 * live.length);
         }
-        decoderIds[id] = decoder.newSequence();
-        int[] ids = new int[depths];
-        for (int d = 0; d < depths; d++) ids[d] = reasoning.newSequence();
-        depthIds[id] = ids;
-        settled[id] = 0;
         exits[id] = defaultExit;
+        live[id] = true;
         return id;
     }
 
     @Override public void free(int seq) {
-        if (seq < 0 || seq >= depthIds.length || depthIds[seq] == null) return;
-        encoder.free(seq);
-        decoder.free(decoderIds[seq]);
-        for (int id : depthIds[seq]) reasoning.free(id);
-        depthIds[seq] = null;
+        if (seq < 0 || seq >= live.length || !live[seq]) return;
+        encoder.release(seq);
+        loop.release(seq);
+        decoder.release(seq);
+        live[seq] = false;
     }
 
     /** Sets the exit rule of one sequence (per request); per-depth caches cap its loops. */
@@ -79,47 +74,10 @@ public final class LoopusCache implements SequenceCache {
     public ExitPolicy exitPolicy(int seq) { return exits[check(seq)]; }
 
     /** Keys and values of every layer for one token, in bytes (F32). */
-    public long bytesPerToken() {
-        long perLayer = 2L * 4 * encoder.kvDim();
-        return perLayer * (encoder.layers() + decoder.layers() + (long) reasoning.layers() * depths);
-    }
+    public long bytesPerToken() { return bytesPerToken; }
 
-    /** Makes room for positions [0, length) in every cache of the sequence. */
-    void grow(int seq, int length) {
-        check(seq);
-        if (encoder.length(seq) < length) encoder.grow(seq, length);
-        if (decoder.length(decoderIds[seq]) < length) decoder.grow(decoderIds[seq], length);
-        for (int id : depthIds[seq]) if (reasoning.length(id) < length) reasoning.grow(id, length);
-    }
-
-    int[] encoderTable(int seq) { return encoder.blockTable(seq); }
-
-    int[] decoderTable(int seq) { return decoder.blockTable(decoderIds[seq]); }
-
-    /** The reasoning block table a row of this sequence uses at loop step t (1-based). */
-    int[] reasoningTable(int seq, int t) {
-        return reasoning.blockTable(depthIds[seq][policy == KvPolicy.PER_DEPTH ? t - 1 : 0]);
-    }
-
-    /**
-     * The sequence's chunk [start, end) has exited after step {@code depth}, and with it every
-     * earlier position not yet settled (the first pieces of a prompt): under
-     * per-depth, their keys and values at that depth are copied to every deeper depth of the
-     * cache, so later tokens see them there whatever their own exit rule (DESIGN §2).
-     */
-    void settle(int seq, int start, int end, int depth) {
-        int from = Math.min(start, settled[seq]); // a chunk may also rewrite positions (a retried step)
-        if (policy == KvPolicy.PER_DEPTH) {
-            int[] ids = depthIds[seq];
-            for (int d = depth + 1; d <= depths; d++) reasoning.copyPositions(ids[depth - 1], ids[d - 1], from, end);
-        }
-        settled[seq] = end;
-    }
-
-    private int check(int seq) {
-        if (seq < 0 || seq >= depthIds.length || depthIds[seq] == null) {
-            throw new IllegalArgumentException("unknown sequence " + seq);
-        }
+    int check(int seq) {
+        if (seq < 0 || seq >= live.length || !live[seq]) throw new IllegalArgumentException("unknown sequence " + seq);
         return seq;
     }
 }

@@ -15,13 +15,15 @@ public final class DecoderStage {
 
     public sealed interface Command {}
 
-    public record Decode(List<Looped> items) implements Command {}
+    public record Decode(List<Looped> items, ActorRef<StageEvent> events) implements Command {}
 
-    public record Release(long seq) implements Command {}
+    /** Frees a sequence; confirms to {@code events} when given. */
+    public record Release(long seq, ActorRef<StageEvent> events) implements Command, StageMessage {}
 
-    public static Behavior<Command> create(DecoderBlock block, StageStats stats, ActorRef<StageEvent> events) {
+    public static Behavior<Command> create(DecoderBlock block, StageStats stats) {
         return Behaviors.receive(Command.class)
                 .onMessage(Decode.class, m -> {
+                    ActorRef<StageEvent> events = m.events();
                     long start = System.nanoTime();
                     try {
                         events.tell(new StageEvent.Decoded(block.decode(m.items())));
@@ -35,7 +37,7 @@ public final class DecoderStage {
                 .onMessage(Release.class, m -> {
                     block.release(m.seq());
                     stats.recordCache(block.liveSequences(), block.kvBytes());
-                    events.tell(new StageEvent.Released(m.seq()));
+                    if (m.events() != null) m.events().tell(new StageEvent.Released(m.seq()));
                     return Behaviors.same();
                 })
                 .build();

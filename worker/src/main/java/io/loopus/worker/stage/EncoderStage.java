@@ -16,16 +16,19 @@ public final class EncoderStage {
 
     public sealed interface Command {}
 
-    /** One step: at most one piece per sequence. */
-    public record Encode(List<EncodeChunk> chunks) implements Command {}
+    /** One step: at most one piece per sequence, all going the same route. */
+    public record Encode(long step, List<EncodeChunk> chunks, Route route) implements Command, StageMessage {}
 
-    /** Frees a sequence here, then in the stages after this one (in order behind its work). */
-    public record Release(long seq) implements Command {}
+    /**
+     * Frees a sequence here, then in the stages of its route (in order behind its work); without a
+     * route, only here (a pipeline that lost a stage).
+     */
+    public record Release(long seq, Route route) implements Command, StageMessage {}
 
-    public static Behavior<Command> create(EncoderBlock block, StageStats stats, ActorRef<LoopStage.Command> next,
-                                           ActorRef<StageEvent> events) {
+    public static Behavior<Command> create(EncoderBlock block, StageStats stats) {
         return Behaviors.receive(Command.class)
                 .onMessage(Encode.class, m -> {
+                    ActorRef<StageEvent> events = m.route().events();
                     List<EncodeChunk> ok = new ArrayList<>(m.chunks().size());
                     for (EncodeChunk c : m.chunks()) {
                         try {
@@ -39,7 +42,7 @@ public final class EncoderStage {
                         long start = System.nanoTime();
                         try {
                             List<Hidden> out = block.encode(ok);
-                            if (!out.isEmpty()) next.tell(new LoopStage.Enter(out));
+                            if (!out.isEmpty()) m.route().loop().tell(new LoopStage.Enter(out, m.route()));
                         } catch (RuntimeException e) { // e.g. a full cache: fail this step's sequences, keep serving
                             for (EncodeChunk c : ok) events.tell(new StageEvent.Failed(c.seq(), "encoder", String.valueOf(e.getMessage())));
                         }
@@ -47,13 +50,13 @@ public final class EncoderStage {
                         stats.recordPass(System.nanoTime() - start, rows);
                         stats.recordCache(block.liveSequences(), block.kvBytes());
                     }
-                    events.tell(new StageEvent.Encoded(m.chunks().size()));
+                    events.tell(new StageEvent.Encoded(m.step()));
                     return Behaviors.same();
                 })
                 .onMessage(Release.class, m -> {
                     block.release(m.seq());
                     stats.recordCache(block.liveSequences(), block.kvBytes());
-                    next.tell(new LoopStage.Release(m.seq()));
+                    if (m.route() != null) m.route().loop().tell(new LoopStage.Release(m.seq(), m.route()));
                     return Behaviors.same();
                 })
                 .build();

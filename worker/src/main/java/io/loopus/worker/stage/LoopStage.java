@@ -9,7 +9,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The loop stage: owns the reasoning block, gate and confidence head, their device and the
@@ -40,9 +43,10 @@ public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
 
     public sealed interface Command {}
 
-    public record Enter(List<Hidden> items) implements Command {}
+    public record Enter(List<Hidden> items, Route route) implements Command {}
 
-    public record Release(long seq) implements Command {}
+    /** Frees a sequence here, then in its route's decoder; without a route, only here. */
+    public record Release(long seq, Route route) implements Command, StageMessage {}
 
     private enum Iterate implements Command { INSTANCE }
 
@@ -50,26 +54,21 @@ public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
     private final StageStats stats;
     private final Batching batching;
     private final int maxRows;
-    private final ActorRef<DecoderStage.Command> next;
-    private final ActorRef<StageEvent> events;
+    private final Map<Long, Route> routes = new HashMap<>(); // of the sequences waiting or in the pool
     private final ArrayDeque<Hidden> waiting = new ArrayDeque<>();
     private final List<Looped> held = new ArrayList<>(); // static: exits wait for their batch
     private boolean iterating;
 
-    public static Behavior<Command> create(LoopBlock block, StageStats stats, Batching batching, int maxRows,
-                                           ActorRef<DecoderStage.Command> next, ActorRef<StageEvent> events) {
-        return Behaviors.setup(ctx -> new LoopStage(ctx, block, stats, batching, maxRows, next, events));
+    public static Behavior<Command> create(LoopBlock block, StageStats stats, Batching batching, int maxRows) {
+        return Behaviors.setup(ctx -> new LoopStage(ctx, block, stats, batching, maxRows));
     }
 
-    private LoopStage(ActorContext<Command> ctx, LoopBlock block, StageStats stats, Batching batching, int maxRows,
-                      ActorRef<DecoderStage.Command> next, ActorRef<StageEvent> events) {
+    private LoopStage(ActorContext<Command> ctx, LoopBlock block, StageStats stats, Batching batching, int maxRows) {
         super(ctx);
         this.block = block;
         this.stats = stats;
         this.batching = batching;
         this.maxRows = maxRows;
-        this.next = next;
-        this.events = events;
     }
 
     @Override public Receive<Command> createReceive() {
@@ -85,8 +84,9 @@ public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
             try {
                 block.validate(h);
                 waiting.add(h);
+                routes.put(h.seq(), m.route());
             } catch (IllegalArgumentException e) {
-                events.tell(new StageEvent.Failed(h.seq(), "loop", e.getMessage()));
+                m.route().events().tell(new StageEvent.Failed(h.seq(), "loop", e.getMessage()));
             }
         }
         admit();
@@ -96,9 +96,10 @@ public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
     private Behavior<Command> release(Release m) {
         waiting.removeIf(h -> h.seq() == m.seq());
         held.removeIf(l -> l.hidden().seq() == m.seq());
+        routes.remove(m.seq());
         block.release(m.seq());
         stats.recordCache(block.liveSequences(), block.kvBytes());
-        next.tell(new DecoderStage.Release(m.seq()));
+        if (m.route() != null) m.route().decoder().tell(new DecoderStage.Release(m.seq(), m.route().events()));
         admit();
         return this;
     }
@@ -111,12 +112,12 @@ public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
             List<Looped> left = block.pass();
             stats.recordPass(System.nanoTime() - start, rows);
             if (batching == Batching.DEPTH_WISE) {
-                if (!left.isEmpty()) next.tell(new DecoderStage.Decode(left));
+                send(left);
             } else {
                 held.addAll(left);
                 if (block.allExited()) block.dropExited();
                 if (block.isEmpty() && !held.isEmpty()) {
-                    next.tell(new DecoderStage.Decode(new ArrayList<>(held)));
+                    send(new ArrayList<>(held));
                     held.clear();
                 }
             }
@@ -124,6 +125,16 @@ public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
         }
         admit();
         return this;
+    }
+
+    /** Sends what left the loop to the decoders of its routes, one message per decoder. */
+    private void send(List<Looped> left) {
+        Map<Route, List<Looped>> byRoute = new LinkedHashMap<>();
+        for (Looped l : left) {
+            Route route = routes.remove(l.hidden().seq());
+            if (route != null) byRoute.computeIfAbsent(route, r -> new ArrayList<>()).add(l);
+        }
+        byRoute.forEach((route, items) -> route.decoder().tell(new DecoderStage.Decode(items, route.events())));
     }
 
     /** Moves waiting items into the pool where the batching mode allows, and keeps passes coming. */
@@ -136,7 +147,8 @@ public final class LoopStage extends AbstractBehavior<LoopStage.Command> {
             try {
                 block.add(h);
             } catch (RuntimeException e) {
-                events.tell(new StageEvent.Failed(h.seq(), "loop", String.valueOf(e.getMessage())));
+                Route route = routes.remove(h.seq());
+                if (route != null) route.events().tell(new StageEvent.Failed(h.seq(), "loop", String.valueOf(e.getMessage())));
             }
         }
         if (!block.isEmpty() && !iterating) {
