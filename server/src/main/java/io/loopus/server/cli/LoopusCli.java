@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "loopus", mixinStandardHelpOptions = true, version = "loopus 0.1.0",
         description = "Looped depth up-scaling: convert, run and serve looped LLMs.",
         subcommands = {GenerateCommand.class, ScoreCommand.class, InitCommand.class, AnalyzeCommand.class, ConvertCommand.class, EvalCommand.class,
-                ExportCommand.class, BenchCommand.class, LoopBenchCommand.class, ServeCommand.class, BatchCommand.class, DemoCommand.class})
+                ExportCommand.class, BenchCommand.class, LoopBenchCommand.class, ServeCommand.class, BatchCommand.class, DemoCommand.class,
+                DevicesCommand.class})
 public final class LoopusCli {
     public static void main(String[] args) {
         System.exit(run(args));

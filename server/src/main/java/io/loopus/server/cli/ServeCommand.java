@@ -3,9 +3,12 @@ package io.loopus.server.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.loopus.server.serve.ClusterNode;
+import io.loopus.server.serve.DeviceCheck;
 import io.loopus.server.serve.LoopusServer;
 import io.loopus.server.serve.ServeSettings;
 import io.loopus.worker.load.LoadedModel;
+import io.loopus.worker.load.ModelShape;
+import io.loopus.worker.loop.Split;
 import io.loopus.worker.stage.StageStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,8 +26,10 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve", mixinStandardHelpOptions = true, description = {
         "Serve a model (base or LoopUS) over gRPC: loopus.v1.LoopusService, grpc.health.v1.Health and server reflection.",
         "Settings (loopus.server in HOCON), each overriding the one before: the defaults (reference.conf), application.conf,",
-        "LOOPUS_HOST, LOOPUS_PORT, LOOPUS_DEVICES (e.g. cpu:0,cpu:1,cpu:2), LOOPUS_BATCHING, LOOPUS_KV_TOKENS,",
-        "LOOPUS_QUEUE_LIMIT, --config FILE, these flags."})
+        "LOOPUS_HOST, LOOPUS_PORT, LOOPUS_DEVICES (e.g. cpu:0,cpu:1,cpu:2), LOOPUS_PLACEMENT, LOOPUS_BATCHING,",
+        "LOOPUS_KV_TOKENS, LOOPUS_QUEUE_LIMIT, --config FILE, these flags.",
+        "Stages on cuda:N are checked before the model loads: the device must exist and the stages placed on it must fit",
+        "its free memory (bin/loopus devices lists the devices)."})
 public final class ServeCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
@@ -44,6 +49,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--devices", paramLabel = "E,L,D", split = ",", description = "devices of the encoder, loop and decoder stages (default cpu:0,cpu:1,cpu:2)")
     List<String> devices;
+
+    @Option(names = "--placement", paramLabel = "STAGE=DEVICE,...",
+            description = "devices of named stages, overriding --devices: e.g. encoder=cuda:0,loop=cuda:1,decoder=cuda:2")
+    String placement;
 
     @Option(names = "--kv-tokens", paramLabel = "N", description = "KV cache positions over all running requests")
     Integer kvTokens;
@@ -70,6 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         Config config = config();
         ServeSettings settings = ServeSettings.from(config);
+        checkDevices(settings);
         LoadedModel loaded = modelOptions.load();
         loaded = new LoadedModel(loopOptions.apply(loaded.model()), loaded.tokenizer(), loaded.modelPath(),
                 loaded.tokenizerPath(), loaded.format());
@@ -99,6 +109,18 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** GPU stages are checked before the model loads: the devices exist, and the stages fit them. */
+    private void checkDevices(ServeSettings settings) {
+        if (!settings.usesCuda()) return;
+        DeviceCheck.devicesExist(settings);
+        ModelShape shape = ModelShape.of(modelOptions.model); // headers only
+        Split split = loopOptions.split == null ? null : Split.parse(loopOptions.split, shape.config().layers());
+        boolean looped = split != null || shape.split() != null;
+        int depths = !looped ? 1 : settings.maxLoops() > 0 ? settings.maxLoops()
+                : loopOptions.loops != null ? loopOptions.loops : shape.loops() > 0 ? shape.loops() : 4;
+        DeviceCheck.fits(DeviceCheck.memory(shape, split, depths, settings), settings, DeviceCheck.DeviceFree.cuda());
+    }
+
     /**
      * Defaults (reference.conf, and cluster.conf in cluster mode), then application.conf, then
      * LOOPUS_* variables, then --config FILE, then flags.
@@ -109,12 +131,14 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, "port", port);
         put(flags, "batching", batching);
         put(flags, "devices", devices);
+        put(flags, "placement", placement);
         put(flags, "kv-tokens", kvTokens);
         put(flags, "queue-limit", queueLimit);
         put(flags, "max-loops", maxLoops);
         Config env = ConfigFactory.empty();
         Map<String, String> vars = Map.of("LOOPUS_HOST", "host", "LOOPUS_PORT", "port", "LOOPUS_BATCHING", "batching",
-                "LOOPUS_KV_TOKENS", "kv-tokens", "LOOPUS_QUEUE_LIMIT", "queue-limit");
+                "LOOPUS_KV_TOKENS", "kv-tokens", "LOOPUS_QUEUE_LIMIT", "queue-limit",
+                "LOOPUS_PLACEMENT", "placement");
         for (var e : vars.entrySet()) {
             String v = System.getenv(e.getKey());
             if (v != null && !v.isBlank()) env = env.withFallback(ConfigFactory.parseMap(Map.of("loopus.server." + e.getValue(), v)));

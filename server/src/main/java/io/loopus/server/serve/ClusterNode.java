@@ -9,7 +9,8 @@ import io.loopus.worker.stage.LoopStage;
 import io.loopus.worker.stage.StageKeys;
 import io.loopus.worker.stage.StagePlan;
 import io.loopus.worker.stage.StageStats;
-import io.loopus.worker.tensor.CpuBackend;
+import io.loopus.worker.gpu.Backends;
+import io.loopus.worker.tensor.Backend;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -78,7 +79,7 @@ public final class ClusterNode {
         StagePlan plan = LoopusServer.plan(model, settings);
         int threads = settings.threadsPerDevice() > 0 ? settings.threadsPerDevice()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
-        List<CpuBackend> devices = new ArrayList<>();
+        List<Backend> devices = new ArrayList<>();
         List<StageStats> stats = new ArrayList<>();
         SchedulerStats schedulerStats = new SchedulerStats();
         CompletableFuture<ActorRef<Scheduler.Command>> scheduler = new CompletableFuture<>();
@@ -88,14 +89,14 @@ public final class ClusterNode {
         Behavior<Void> guardian = Behaviors.setup(ctx -> {
             var receptionist = ctx.getSystem().receptionist();
             if (roles.contains("encoder")) {
-                CpuBackend d = device(devices, settings, 0, threads);
+                Backend d = device(devices, settings, 0, threads);
                 StageStats s = new StageStats("encoder", d.name());
                 stats.add(s);
                 ActorRef<EncoderStage.Command> ref = ctx.spawn(EncoderStage.create(plan.encoder(d, kv), s), "encoder", pinned);
                 receptionist.tell(Receptionist.register(StageKeys.ENCODER, ref));
             }
             if (roles.contains("loop")) {
-                CpuBackend d = device(devices, settings, 1, threads);
+                Backend d = device(devices, settings, 1, threads);
                 StageStats s = new StageStats("loop", d.name());
                 stats.add(s);
                 ActorRef<LoopStage.Command> ref = ctx.spawn(LoopStage.create(plan.loop(d, kv, settings.batching() == LoopStage.Batching.STATIC),
@@ -103,7 +104,7 @@ public final class ClusterNode {
                 receptionist.tell(Receptionist.register(StageKeys.LOOP, ref));
             }
             if (roles.contains("decoder")) {
-                CpuBackend d = device(devices, settings, 2, threads);
+                Backend d = device(devices, settings, 2, threads);
                 StageStats s = new StageStats("decoder", d.name());
                 stats.add(s);
                 ActorRef<DecoderStage.Command> ref = ctx.spawn(DecoderStage.create(plan.decoder(d, kv), s), "decoder", pinned);
@@ -117,7 +118,7 @@ public final class ClusterNode {
             return Behaviors.empty();
         });
         ActorSystem<Void> system = ActorSystem.create(guardian, "loopus", config);
-        AutoCloseable release = () -> devices.forEach(CpuBackend::close);
+        AutoCloseable release = () -> closeAll(devices);
         try {
             spawned.get(30, TimeUnit.SECONDS);
             startBootstrap(system, config);
@@ -127,18 +128,27 @@ public final class ClusterNode {
             return node;
         } catch (Exception e) {
             system.terminate();
-            devices.forEach(CpuBackend::close);
+            closeAll(devices);
             Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
             throw new IllegalStateException("cannot start the cluster node: " + cause.getMessage(), cause);
         }
     }
 
-    private static CpuBackend device(List<CpuBackend> devices, ServeSettings settings, int stage, int threads) {
-        String name = settings.devices().get(stage);
-        int colon = name.indexOf(':');
-        CpuBackend d = CpuBackend.device(colon < 0 ? 0 : Integer.parseInt(name.substring(colon + 1)), threads);
+    /** The stage's device (cpu:N, or cuda:N on a GPU node), opened for this node. */
+    private static Backend device(List<Backend> devices, ServeSettings settings, int stage, int threads) {
+        Backend d = Backends.openBackend(Backends.parse(settings.devices().get(stage)), threads);
         devices.add(d);
         return d;
+    }
+
+    private static void closeAll(List<Backend> devices) {
+        for (Backend d : devices) {
+            try {
+                ((AutoCloseable) d).close();
+            } catch (Exception ignored) {
+                // shutting down: every device is released that can be
+            }
+        }
     }
 
     /** Kubernetes: management endpoints and Cluster Bootstrap; seed nodes join by themselves from the configuration. */

@@ -5,7 +5,8 @@ import io.loopus.worker.stage.EncoderStage;
 import io.loopus.worker.stage.LoopStage;
 import io.loopus.worker.stage.StagePlan;
 import io.loopus.worker.stage.StageStats;
-import io.loopus.worker.tensor.CpuBackend;
+import io.loopus.worker.gpu.Backends;
+import io.loopus.worker.tensor.Backend;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -16,12 +17,15 @@ import java.util.Map;
 
 /**
  * The three stage actors of one model in this process, each on its own device (a CPU backend with
- * its own threads) and its own pinned dispatcher: the scheduler's only pipeline when not clustered.
+ * its own threads, or a CUDA backend on a GPU) and its own pinned dispatcher: the scheduler's only
+ * pipeline when not clustered. Stages hand activations over as host arrays (the portable path; see
+ * DeviceTransfer for the device-to-device one).
  */
 public final class Pipeline implements PipelineSource, AutoCloseable {
     private static final DispatcherSelector STAGE_DISPATCHER = DispatcherSelector.fromConfig("loopus.stage-dispatcher");
 
-    private final List<CpuBackend> devices, distinct;
+    private final List<Backend> devices;
+    private final List<AutoCloseable> distinct;
     private final List<StageStats> stats;
     private final StagePlan plan;
     private final ServeSettings settings;
@@ -31,17 +35,27 @@ public final class Pipeline implements PipelineSource, AutoCloseable {
         this.settings = settings;
         int threads = settings.threadsPerDevice() > 0 ? settings.threadsPerDevice()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
-        Map<String, CpuBackend> byName = new LinkedHashMap<>(); // stages naming one device share it
-        this.devices = settings.devices().stream()
-                .map(d -> byName.computeIfAbsent(d, k -> CpuBackend.device(index(k), threads))).toList();
-        this.distinct = List.copyOf(byName.values());
+        Map<String, Backend> byName = new LinkedHashMap<>(); // stages naming one device share it
+        try {
+            for (String d : settings.devices()) byName.computeIfAbsent(d, k -> Backends.openBackend(Backends.parse(k), threads));
+        } catch (RuntimeException e) {
+            closeAll(byName.values());
+            throw e;
+        }
+        this.devices = settings.devices().stream().map(byName::get).toList();
+        this.distinct = byName.values().stream().map(b -> (AutoCloseable) b).toList();
         this.stats = List.of(new StageStats("encoder", devices.get(0).name()), new StageStats("loop", devices.get(1).name()),
                 new StageStats("decoder", devices.get(2).name()));
     }
 
-    private static int index(String device) {
-        int colon = device.indexOf(':');
-        return colon < 0 ? 0 : Integer.parseInt(device.substring(colon + 1));
+    private static void closeAll(Iterable<Backend> backends) {
+        for (Backend b : backends) {
+            try {
+                ((AutoCloseable) b).close();
+            } catch (Exception ignored) {
+                // releasing what was opened before the failure; the failure itself is what matters
+            }
+        }
     }
 
     /** Spawns the stages as children of the scheduler and offers them as its one pipeline. */
@@ -68,6 +82,12 @@ public final class Pipeline implements PipelineSource, AutoCloseable {
     public List<StageStats> stats() { return stats; }
 
     @Override public void close() {
-        for (CpuBackend d : distinct) d.close();
+        for (AutoCloseable d : distinct) {
+            try {
+                d.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot release a device: " + e.getMessage(), e);
+            }
+        }
     }
 }

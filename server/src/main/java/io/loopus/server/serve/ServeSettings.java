@@ -10,7 +10,8 @@ import java.util.List;
  * How the server runs, from {@code loopus.server} in {@code application.conf} (overridable by
  * flags and environment variables: see the serve command).
  *
- * @param devices         the device of each stage: encoder, loop, decoder ({@code cpu:N})
+ * @param devices         the device of each stage: encoder, loop, decoder ({@code cpu:N} or {@code cuda:N}),
+ *                        as {@link Placement} resolves {@code devices} and {@code placement}
  * @param threadsPerDevice compute threads of each CPU device; 0: the cores divided among the stages
  * @param kvTokens        KV cache positions over all running requests (admission budget)
  * @param queueLimit      requests waiting for admission before RESOURCE_EXHAUSTED
@@ -26,12 +27,7 @@ public record ServeSettings(String host, int port, List<String> devices, int thr
                             LoopStage.Batching batching, int maxLoops, int maxNewTokens, int maxMessageBytes,
                             Duration shutdownGrace, Duration defaultDeadline) {
     public ServeSettings {
-        if (devices.size() != 3) throw new IllegalArgumentException("devices must name 3 stages (encoder, loop, decoder), got " + devices);
-        for (String d : devices) {
-            if (!d.matches("cpu(:\\d+)?")) {
-                throw new IllegalArgumentException("unknown device \"" + d + "\": this build runs stages on cpu:N devices");
-            }
-        }
+        devices = Placement.resolve(devices, null);
         if (threadsPerDevice < 0) throw new IllegalArgumentException("threads-per-device must be >= 0 (0: automatic), got " + threadsPerDevice);
         positive("kv-tokens", kvTokens);
         positive("queue-limit", queueLimit);
@@ -44,13 +40,19 @@ public record ServeSettings(String host, int port, List<String> devices, int thr
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
     }
 
+    /** Whether any stage runs on a CUDA device. */
+    public boolean usesCuda() {
+        return devices.stream().anyMatch(d -> d.startsWith("cuda"));
+    }
+
     private static void positive(String name, int value) {
         if (value <= 0) throw new IllegalArgumentException(name + " must be > 0, got " + value);
     }
 
     public static ServeSettings from(Config root) {
         Config c = root.getConfig("loopus.server");
-        return new ServeSettings(c.getString("host"), c.getInt("port"), c.getStringList("devices"),
+        return new ServeSettings(c.getString("host"), c.getInt("port"),
+                Placement.resolve(c.getStringList("devices"), c.getString("placement")),
                 c.getInt("threads-per-device"), c.getInt("kv-tokens"), c.getInt("queue-limit"), c.getInt("step-tokens"),
                 c.getInt("steps-in-flight"), c.getInt("loop-rows"), LoopStage.Batching.parse(c.getString("batching")),
                 c.getInt("max-loops"), c.getInt("max-new-tokens"), c.getInt("max-message-bytes"),

@@ -6,7 +6,10 @@ import java.util.Arrays;
  * Keys and values of many sequences in fixed-size blocks (vLLM-style paging): a sequence owns a
  * table of blocks, grows block by block, and returns its blocks to the pool the moment it is freed.
  * The block size must be a multiple of the CPU vector width (16 is, for every x86 and ARM width).
- * Not thread-safe: the stage that owns a cache is its only user.
+ *
+ * <p>Host storage is allocated on the first {@link #keys}/{@link #values} call (the CPU backend's
+ * first write), so a cache whose storage lives on a device ({@link KvMirror}) never holds the host
+ * arrays. Not thread-safe: the stage that owns a cache is its only user.
  */
 public final class PagedKvCache implements SequenceCache {
     public static final int DEFAULT_BLOCK_SIZE = 16;
@@ -16,8 +19,9 @@ public final class PagedKvCache implements SequenceCache {
     private final int headDim;
     private final int blockSize;
     private final int numBlocks;
-    private final float[][] keys;
-    private final float[][] values;
+    private float[][] keys; // null until the host storage is first used
+    private float[][] values;
+    private KvMirror mirror;
     private final int[] freeBlocks;
     private int freeCount;
     /** Live sequences by id; ids of freed sequences are reused, so the table stays as small as the peak. */
@@ -49,8 +53,6 @@ public final class PagedKvCache implements SequenceCache {
         if (perLayer > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("KV cache of " + capacityTokens + " tokens is too large for one layer array");
         }
-        this.keys = new float[layers][(int) perLayer];
-        this.values = new float[layers][(int) perLayer];
         this.freeBlocks = new int[numBlocks];
         for (int i = 0; i < numBlocks; i++) freeBlocks[i] = numBlocks - 1 - i;
         this.freeCount = numBlocks;
@@ -72,9 +74,35 @@ public final class PagedKvCache implements SequenceCache {
 
     public int headDim() { return headDim; }
 
-    public float[] keys(int layer) { return keys[layer]; }
+    /** Keys of one layer in host memory (allocated, zeroed, on first use). */
+    public float[] keys(int layer) { return hostStorage()[layer]; }
 
-    public float[] values(int layer) { return values[layer]; }
+    /** Values of one layer in host memory (allocated, zeroed, on first use). */
+    public float[] values(int layer) {
+        hostStorage();
+        return values[layer];
+    }
+
+    private float[][] hostStorage() {
+        if (keys == null) {
+            int perLayer = numBlocks * blockSize * kvDim;
+            keys = new float[layers][perLayer];
+            values = new float[layers][perLayer];
+        }
+        return keys;
+    }
+
+    /** Blocks in the pool (used or free): the size of the storage, {@code numBlocks * blockSize * kvDim} floats per layer. */
+    public int blocks() { return numBlocks; }
+
+    /** The mirror that holds this cache's storage on a device, or null. */
+    public KvMirror mirror() { return mirror; }
+
+    /** Makes {@code m} this cache's device storage; a cache lives on one device only. */
+    public void attachMirror(KvMirror m) {
+        if (mirror != null && mirror != m) throw new IllegalStateException("this KV cache already lives on another device");
+        mirror = m;
+    }
 
     @Override public int newSequence() {
         int id = freeIdCount > 0 ? freeIds[--freeIdCount] : nextId++;
@@ -112,8 +140,11 @@ public final class PagedKvCache implements SequenceCache {
     public void copyPrefix(int src, int dst, int length) {
         grow(dst, length);
         int[] from = sequence(src).blocks, to = sequence(dst).blocks;
+        int count = (length + blockSize - 1) / blockSize;
+        if (mirror != null) mirror.copyBlocks(from, to, count);
+        if (keys == null) return; // nothing written on the host
         int blockFloats = blockSize * kvDim;
-        for (int b = 0; b < (length + blockSize - 1) / blockSize; b++) {
+        for (int b = 0; b < count; b++) {
             for (int l = 0; l < layers; l++) {
                 System.arraycopy(keys[l], from[b] * blockFloats, keys[l], to[b] * blockFloats, blockFloats);
                 System.arraycopy(values[l], from[b] * blockFloats, values[l], to[b] * blockFloats, blockFloats);
@@ -127,6 +158,8 @@ public final class PagedKvCache implements SequenceCache {
      */
     public void copyPositions(int src, int dst, int from, int to) {
         int[] a = sequence(src).blocks, b = sequence(dst).blocks;
+        if (mirror != null) mirror.copyPositions(a, b, from, to);
+        if (keys == null) return; // nothing written on the host
         int heads = kvDim / headDim;
         for (int pos = from; pos < to; pos++) {
             int fromBase = blockBase(a, pos), toBase = blockBase(b, pos), slot = pos % blockSize;

@@ -32,6 +32,15 @@ public final class RopeTable {
 
     public int headDim() { return 2 * half; }
 
+    /** Positions the table covers (the context length). */
+    public int positions() { return positions; }
+
+    /** cos of every (position, pair), {@code [pos * headDim/2 + i]}; the table's own array, read only (a device backend uploads it). */
+    public float[] cosTable() { return cos; }
+
+    /** sin of every (position, pair), laid out as {@link #cosTable}; read only. */
+    public float[] sinTable() { return sin; }
+
     /** A head's channels RoPE pair by pair: the two channels of pair i, for i = 0, 1, … */
     public int[] pairOrder() {
         int[] order = new int[2 * half];

@@ -38,11 +38,14 @@ public record StagePlan(LlamaConfig config, LlamaWeights weights, Split split, G
                     exit, exit.maxLoops(), l.kvPolicy());
         }
         if (model instanceof LlamaModel m) {
-            int layers = m.config().layers();
-            Split thirds = new Split(layers / 3, Math.max(layers / 3 + 1, layers - layers / 3), layers);
-            return new StagePlan(m.config(), m.weights(), thirds, null, null, ExitPolicy.fixed(1), 1, KvPolicy.PER_DEPTH);
+            return new StagePlan(m.config(), m.weights(), thirds(m.config().layers()), null, null, ExitPolicy.fixed(1), 1, KvPolicy.PER_DEPTH);
         }
         throw new IllegalArgumentException("cannot serve a " + model.getClass().getSimpleName());
+    }
+
+    /** How a base model is cut: its middle third is the loop stage's (applied once). */
+    public static Split thirds(int layers) {
+        return new Split(layers / 3, Math.max(layers / 3 + 1, layers - layers / 3), layers);
     }
 
     public boolean looped() { return gate != null; }
