@@ -17,18 +17,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code batch} against the fake server: results, errors, malformed input, resuming. */
+/** {@code batch} against the scripted server: results, errors, malformed input, resuming. */
 class BatchCommandTest {
-    FakeLoopus fake;
+    ScriptedLoopus scripted;
 
     @TempDir Path tmp;
 
     @BeforeEach void up() throws Exception {
-        fake = new FakeLoopus();
+        scripted = new ScriptedLoopus();
     }
 
     @AfterEach void down() throws Exception {
-        fake.close();
+        scripted.close();
     }
 
     Path input(String... lines) throws Exception {
@@ -38,7 +38,7 @@ class BatchCommandTest {
     }
 
     Cli.Run batch(Path in, Path out, String... more) {
-        String[] base = {"batch", "--server", fake.address(), "--input", in.toString(), "--output", out.toString()};
+        String[] base = {"batch", "--server", scripted.address(), "--input", in.toString(), "--output", out.toString()};
         String[] args = new String[base.length + more.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(more, 0, args, base.length, more.length);
@@ -91,8 +91,8 @@ class BatchCommandTest {
         assertEquals(3, two.path("trace").size());
         assertEquals("INVALID_ARGUMENT", res.get("e").path("error").path("code").asText());
         assertEquals("prompt is empty", res.get("e").path("error").path("message").asText());
-        assertEquals(4, fake.batchRequests.get());
-        assertTrue(fake.maxOutstanding.get() <= 2, "at most --concurrency outstanding, saw " + fake.maxOutstanding.get());
+        assertEquals(4, scripted.batchRequests.get());
+        assertTrue(scripted.maxOutstanding.get() <= 2, "at most --concurrency outstanding, saw " + scripted.maxOutstanding.get());
     }
 
     @Test
@@ -103,8 +103,8 @@ class BatchCommandTest {
         Cli.Run r = batch(input(lines), out, "--concurrency", "3");
         assertEquals(0, r.code(), r.err());
         assertEquals(40, byId(out).size());
-        assertTrue(fake.maxOutstanding.get() <= 3, "saw " + fake.maxOutstanding.get());
-        assertTrue(fake.maxOutstanding.get() >= 2, "requests should overlap, saw " + fake.maxOutstanding.get());
+        assertTrue(scripted.maxOutstanding.get() <= 3, "saw " + scripted.maxOutstanding.get());
+        assertTrue(scripted.maxOutstanding.get() >= 2, "requests should overlap, saw " + scripted.maxOutstanding.get());
     }
 
     @Test
@@ -113,11 +113,11 @@ class BatchCommandTest {
                 "{\"id\": \"c\", \"prompt\": \"three\"}", "{\"id\": \"d\", \"prompt\": \"\"}");
         Path out = tmp.resolve("results.jsonl");
         assertEquals(0, batch(in, out).code());
-        assertEquals(4, fake.batchRequests.get());
+        assertEquals(4, scripted.batchRequests.get());
 
         Cli.Run again = batch(in, out);
         assertEquals(0, again.code(), again.err());
-        assertEquals(4, fake.batchRequests.get(), "the second run sends nothing");
+        assertEquals(4, scripted.batchRequests.get(), "the second run sends nothing");
         assertTrue(again.err().contains("0 done, 4 skipped"), again.err());
 
         // drop c's line and leave half of it, as a run killed mid-write would
@@ -132,7 +132,7 @@ class BatchCommandTest {
         assertEquals(0, repaired.code(), repaired.err());
         assertTrue(repaired.err().contains("cut off an unfinished last line"), repaired.err());
         assertTrue(repaired.err().contains("1 done, 3 skipped"), repaired.err());
-        assertEquals(5, fake.batchRequests.get(), "only c again");
+        assertEquals(5, scripted.batchRequests.get(), "only c again");
         Map<String, JsonNode> res = byId(out);
         assertEquals(4, res.size());
         assertEquals("eerht", res.get("c").path("text").asText());
@@ -144,19 +144,19 @@ class BatchCommandTest {
         for (int i = 0; i < lines.length; i++) lines[i] = "{\"id\": \"r" + i + "\", \"prompt\": \"prompt " + i + "\"}";
         Path in = input(lines);
         Path out = tmp.resolve("results.jsonl");
-        fake.failBatchAfter = 2;
+        scripted.failBatchAfter = 2;
         Cli.Run r = batch(in, out, "--concurrency", "1");
         assertEquals(1, r.code(), r.err());
-        assertTrue(r.err().contains("UNAVAILABLE: fake server going away"), r.err());
+        assertTrue(r.err().contains("UNAVAILABLE: scripted server going away"), r.err());
         assertTrue(r.err().contains("rerun the same command"), r.err());
         assertEquals(2, Files.readAllLines(out).size());
 
-        fake.failBatchAfter = 0;
-        int sent = fake.batchRequests.get();
+        scripted.failBatchAfter = 0;
+        int sent = scripted.batchRequests.get();
         Cli.Run rerun = batch(in, out, "--concurrency", "1");
         assertEquals(0, rerun.code(), rerun.err());
         assertTrue(rerun.err().contains("4 done, 2 skipped"), rerun.err());
-        assertEquals(4, fake.batchRequests.get() - sent);
+        assertEquals(4, scripted.batchRequests.get() - sent);
         assertEquals(6, byId(out).size());
     }
 

@@ -12,21 +12,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code generate --server} against the fake server. */
+/** {@code generate --server} against the scripted server. */
 class RemoteGenerateTest {
-    static FakeLoopus fake;
+    static ScriptedLoopus scripted;
 
     @BeforeAll static void up() throws Exception {
-        fake = new FakeLoopus();
+        scripted = new ScriptedLoopus();
     }
 
     @AfterAll static void down() throws Exception {
-        fake.close();
+        scripted.close();
     }
 
     @Test
     void streamsThePromptAndItsContinuation() {
-        Cli.Run r = Cli.run("generate", "--server", fake.address(), "--max-new-tokens", "5", "hello world");
+        Cli.Run r = Cli.run("generate", "--server", scripted.address(), "--max-new-tokens", "5", "hello world");
         assertEquals(0, r.code(), r.err());
         assertEquals("hello world" + "dlrow\n", r.out());
         assertTrue(r.err().contains("5 tokens") && r.err().contains("(length)"), r.err());
@@ -34,7 +34,7 @@ class RemoteGenerateTest {
 
     @Test
     void jsonCarriesIdsUsageAndTrace() throws Exception {
-        Cli.Run r = Cli.run("generate", "--server", fake.address(), "--json", "--trace", "--stop", "x", "--loops", "3",
+        Cli.Run r = Cli.run("generate", "--server", scripted.address(), "--json", "--trace", "--stop", "x", "--loops", "3",
                 "--exit", "threshold", "--tau", "0.7", "--min-loops", "2", "--temperature", "0.5", "--seed", "7", "abc");
         assertEquals(0, r.code(), r.err());
         JsonNode o = ClientJson.MAPPER.readTree(r.out());
@@ -51,7 +51,7 @@ class RemoteGenerateTest {
         assertEquals(0.25, o.path("trace").get(0).path("q").get(0).asDouble(), 1e-6);
         assertTrue(o.path("trace").get(0).path("q").get(1).isNull(), "NaN becomes null");
 
-        GenerateRequest sent = fake.seen.stream().filter(q -> q.getText().equals("abc")).findFirst().orElseThrow();
+        GenerateRequest sent = scripted.seen.stream().filter(q -> q.getText().equals("abc")).findFirst().orElseThrow();
         assertEquals(3, sent.getLoop().getMaxLoops());
         assertEquals(2, sent.getLoop().getMinLoops());
         assertEquals("threshold", sent.getLoop().getExitPolicy());
@@ -65,7 +65,7 @@ class RemoteGenerateTest {
 
     @Test
     void serverErrorsExitWithTwo() {
-        Cli.Run r = Cli.run("generate", "--server", fake.address(), "--json", "");
+        Cli.Run r = Cli.run("generate", "--server", scripted.address(), "--json", "");
         assertEquals(2, r.code(), r.out() + r.err());
         assertEquals("loopus generate: error: INVALID_ARGUMENT: prompt is empty", r.err().strip());
         assertEquals("", r.out());
@@ -85,13 +85,13 @@ class RemoteGenerateTest {
 
     @Test
     void offlineOnlyFlagsAreRefused() {
-        Cli.Run r = Cli.run("generate", "--server", fake.address(), "--split", "1:4", "hi");
+        Cli.Run r = Cli.run("generate", "--server", scripted.address(), "--split", "1:4", "hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--split") && r.err().contains("--server"), r.err());
-        r = Cli.run("generate", "--server", fake.address(), "--kv-policy", "shared", "hi");
+        r = Cli.run("generate", "--server", scripted.address(), "--kv-policy", "shared", "hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--kv-policy"), r.err());
-        r = Cli.run("generate", "--server", fake.address(), "--model", "x.bin", "hi");
+        r = Cli.run("generate", "--server", scripted.address(), "--model", "x.bin", "hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("mutually exclusive"), r.err());
         r = Cli.run("generate", "--server", "nohost", "hi");

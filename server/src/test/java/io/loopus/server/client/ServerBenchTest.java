@@ -12,30 +12,30 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code bench --server} against the fake server. */
+/** {@code bench --server} against the scripted server. */
 class ServerBenchTest {
-    static FakeLoopus fake;
+    static ScriptedLoopus scripted;
 
     @TempDir Path tmp;
 
     @BeforeAll static void up() throws Exception {
-        fake = new FakeLoopus();
+        scripted = new ScriptedLoopus();
     }
 
     @AfterAll static void down() throws Exception {
-        fake.close();
+        scripted.close();
     }
 
     @Test
     void jsonNumbersAreConsistent() throws Exception {
-        int callsBefore = fake.generateCalls.get();
-        Cli.Run r = Cli.run("bench", "--server", fake.address(), "--concurrency", "4", "--requests", "24",
+        int callsBefore = scripted.generateCalls.get();
+        Cli.Run r = Cli.run("bench", "--server", scripted.address(), "--concurrency", "4", "--requests", "24",
                 "--max-new-tokens", "6", "--trace", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode o = ClientJson.MAPPER.readTree(r.out());
         assertEquals(24, o.path("completed").asInt());
         assertEquals(0, o.path("failed").asInt());
-        assertEquals(24, fake.generateCalls.get() - callsBefore);
+        assertEquals(24, scripted.generateCalls.get() - callsBefore);
         double seconds = o.path("seconds").asDouble();
         assertTrue(seconds > 0);
         // every default prompt is longer than 6 characters, so every request gives 6 tokens
@@ -48,7 +48,7 @@ class ServerBenchTest {
         assertEquals(48, h.path("1").asLong());
         assertEquals(48, h.path("2").asLong());
         assertEquals(48, h.path("3").asLong());
-        // the fake's busy seconds grow by 0.25 / 0.5 / 0.125 between the two ModelInfo calls
+        // the scripted's busy seconds grow by 0.25 / 0.5 / 0.125 between the two ModelInfo calls
         assertEquals(0.5 / seconds, o.path("stage_busy").path("loop").asDouble(), 1e-9);
         assertEquals(0.25 / seconds, o.path("stage_busy").path("encoder").asDouble(), 1e-9);
         assertEquals(0.125 / seconds, o.path("stage_busy").path("decoder").asDouble(), 1e-9);
@@ -59,12 +59,12 @@ class ServerBenchTest {
     void failuresAreCountedByCodeAndTheTableIsPrinted() throws Exception {
         Path prompts = tmp.resolve("prompts.txt");
         Files.writeString(prompts, "ab\n\nxyz\n");
-        Cli.Run r = Cli.run("bench", "--server", fake.address(), "--concurrency", "2", "--requests", "4", "--prompts", prompts.toString());
+        Cli.Run r = Cli.run("bench", "--server", scripted.address(), "--concurrency", "2", "--requests", "4", "--prompts", prompts.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("4 completed, 0 failed"), r.out());
         assertTrue(r.out().contains("stage busy") && r.out().contains("loop "), r.out());
 
-        r = Cli.run("bench", "--server", fake.address(), "--requests", "3", "--prompt", "", "--json");
+        r = Cli.run("bench", "--server", scripted.address(), "--requests", "3", "--prompt", "", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode o = ClientJson.MAPPER.readTree(r.out());
         assertEquals(0, o.path("completed").asInt());
@@ -75,7 +75,7 @@ class ServerBenchTest {
 
     @Test
     void offlineAndServerFlagsDoNotMix() {
-        Cli.Run r = Cli.run("bench", "--server", fake.address(), "--seconds", "1");
+        Cli.Run r = Cli.run("bench", "--server", scripted.address(), "--seconds", "1");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--seconds"), r.err());
         r = Cli.run("bench", "--random-model", "dim=8,hidden=16,layers=1,heads=1,kv-heads=1,vocab=32,seq=16", "--concurrency", "2");

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A deterministic LoopusService served on 127.0.0.1:0: the answer to a prompt is its characters reversed,
  * one token per code point, streamed two tokens per message; an empty prompt is INVALID_ARGUMENT.
  */
-final class FakeLoopus implements LoopusService, AutoCloseable {
+final class ScriptedLoopus implements LoopusService, AutoCloseable {
     static final int DEFAULT_MAX_NEW = 16;
 
     final AtomicInteger generateCalls = new AtomicInteger();
@@ -53,9 +53,9 @@ final class FakeLoopus implements LoopusService, AutoCloseable {
     private final ActorSystem system;
     private final ServerBinding binding;
 
-    FakeLoopus() throws Exception {
+    ScriptedLoopus() throws Exception {
         // local: the real server's application.conf may ask for a cluster, which this double does not need
-        system = ActorSystem.create("fake-loopus",
+        system = ActorSystem.create("scripted-loopus",
                 ConfigFactory.parseString("pekko.actor.provider = local").withFallback(ConfigFactory.load()));
         binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(LoopusServiceHandlerFactory.create(this, system))
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -136,7 +136,7 @@ final class FakeLoopus implements LoopusService, AutoCloseable {
         }).map(r -> {
             outstanding.decrementAndGet();
             if (failBatchAfter > 0 && replies.incrementAndGet() > failBatchAfter) {
-                throw new GrpcServiceException(Status.UNAVAILABLE.withDescription("fake server going away"));
+                throw new GrpcServiceException(Status.UNAVAILABLE.withDescription("scripted server going away"));
             }
             return r;
         });
