@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * bin/loopus in the image's layout (the distribution, no sources, no Maven): with LOOPUS_NO_BUILD it runs what is
- * there and never builds; a developer's checkout (no LOOPUS_NO_BUILD) still builds first. A fake java and a fake mvnw
+ * there and never builds; a developer's checkout (no LOOPUS_NO_BUILD) still builds first. A stand-in java and a stand-in mvnw
  * stand in for the real ones.
  */
 class BinLoopusTest {

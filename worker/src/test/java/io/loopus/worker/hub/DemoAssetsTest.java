@@ -28,13 +28,13 @@ class DemoAssetsTest {
     static final String SEP = "<|endoftext|>";
 
     @TempDir Path tmp;
-    FakeHub hub;
-    final byte[] model = FakeHub.bytes(50_000, 2);
-    final byte[] tokenizer = FakeHub.bytes(6_000, 3);
+    LocalHub hub;
+    final byte[] model = LocalHub.bytes(50_000, 2);
+    final byte[] tokenizer = LocalHub.bytes(6_000, 3);
 
     @BeforeEach
     void start() throws IOException {
-        hub = new FakeHub().serve(MODEL_URL, model).serve(TOKENIZER_URL, tokenizer);
+        hub = new LocalHub().serve(MODEL_URL, model).serve(TOKENIZER_URL, tokenizer);
     }
 
     @AfterEach

@@ -29,12 +29,12 @@ class HubClientTest {
     static final String CDN_URL = "/cdn/blobs/0123abcd";
 
     @TempDir Path cache;
-    FakeHub hub;
-    final byte[] model = FakeHub.bytes(200_000, 1);
+    LocalHub hub;
+    final byte[] model = LocalHub.bytes(200_000, 1);
 
     @BeforeEach
     void start() throws IOException {
-        hub = new FakeHub().serve(MODEL_URL, model);
+        hub = new LocalHub().serve(MODEL_URL, model);
     }
 
     @AfterEach

@@ -17,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A local HTTP server with the hub's URL layout: each path answers with bytes, a redirect, an error
  * status, or a body cut short. Records every request so tests can count them and read headers.
  */
-final class FakeHub implements AutoCloseable {
+final class LocalHub implements AutoCloseable {
     /** A request as the server saw it. */
     record Request(String path, String host, String authorization) {}
 
@@ -30,7 +30,7 @@ final class FakeHub implements AutoCloseable {
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     final List<Request> requests = new CopyOnWriteArrayList<>();
 
-    FakeHub() throws IOException {
+    LocalHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", x -> {
             try (x) {
@@ -61,7 +61,7 @@ final class FakeHub implements AutoCloseable {
         return new HubClient(new HubConfig(endpoint(), token, cacheRoot));
     }
 
-    FakeHub serve(String path, byte[] body) {
+    LocalHub serve(String path, byte[] body) {
         answers.put(path, x -> {
             x.sendResponseHeaders(200, body.length);
             x.getResponseBody().write(body);
@@ -70,7 +70,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** Answers 302 to {@code location} (a path on this server, or a whole URL: a CDN on another host). */
-    FakeHub redirect(String path, String location) {
+    LocalHub redirect(String path, String location) {
         answers.put(path, x -> {
             x.getResponseHeaders().add("Location", location);
             x.sendResponseHeaders(302, -1);
@@ -78,7 +78,7 @@ final class FakeHub implements AutoCloseable {
         return this;
     }
 
-    FakeHub status(String path, int status, String hubMessage) {
+    LocalHub status(String path, int status, String hubMessage) {
         answers.put(path, x -> {
             if (hubMessage != null) x.getResponseHeaders().add("X-Error-Message", hubMessage);
             x.sendResponseHeaders(status, -1);
@@ -87,7 +87,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** Promises {@code body.length} bytes, sends the first {@code sent}, then drops the connection. */
-    FakeHub truncated(String path, byte[] body, int sent) {
+    LocalHub truncated(String path, byte[] body, int sent) {
         answers.put(path, x -> {
             x.sendResponseHeaders(200, body.length);
             OutputStream out = x.getResponseBody();
