@@ -77,8 +77,7 @@ public final class ClusterNode {
     public static LoopusServer start(LoadedModel model, ServeSettings settings, Config config) {
         List<String> roles = config.getStringList("loopus.cluster.roles");
         StagePlan plan = LoopusServer.plan(model, settings);
-        int threads = settings.threadsPerDevice() > 0 ? settings.threadsPerDevice()
-                : Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
+        int threads = settings.deviceThreads();
         List<Backend> devices = new ArrayList<>();
         List<StageStats> stats = new ArrayList<>();
         SchedulerStats schedulerStats = new SchedulerStats();

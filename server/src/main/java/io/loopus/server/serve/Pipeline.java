@@ -33,8 +33,7 @@ public final class Pipeline implements PipelineSource, AutoCloseable {
     public Pipeline(StagePlan plan, ServeSettings settings) {
         this.plan = plan;
         this.settings = settings;
-        int threads = settings.threadsPerDevice() > 0 ? settings.threadsPerDevice()
-                : Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
+        int threads = settings.deviceThreads();
         Map<String, Backend> byName = new LinkedHashMap<>(); // stages naming one device share it
         try {
             for (String d : settings.devices()) byName.computeIfAbsent(d, k -> Backends.openBackend(Backends.parse(k), threads));

@@ -45,6 +45,11 @@ public record ServeSettings(String host, int port, List<String> devices, int thr
         return devices.stream().anyMatch(d -> d.startsWith("cuda"));
     }
 
+    /** Compute threads of each CPU device: as set, or the cores divided among the three stages. */
+    public int deviceThreads() {
+        return threadsPerDevice > 0 ? threadsPerDevice : Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
+    }
+
     private static void positive(String name, int value) {
         if (value <= 0) throw new IllegalArgumentException(name + " must be > 0, got " + value);
     }
