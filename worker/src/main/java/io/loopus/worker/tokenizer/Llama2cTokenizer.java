@@ -8,8 +8,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,6 +28,8 @@ public final class Llama2cTokenizer implements Tokenizer {
     private final String[] pieces;
     private final float[] scores;
     private final Map<String, Integer> ids;
+    /** (left id, right id) -> the id of their concatenation, for every pair that merges. */
+    private final Map<Long, Integer> merges;
     /** What each piece decodes to: a byte-fallback piece its byte, BOS and EOS nothing, others their bytes. */
     private final byte[][] decoded;
     /** The same after BOS, where a leading space is dropped (llama2.c convention). */
@@ -36,6 +40,7 @@ public final class Llama2cTokenizer implements Tokenizer {
         this.scores = scores;
         this.ids = new HashMap<>(2 * pieces.length);
         for (int i = pieces.length - 1; i >= 0; i--) ids.put(pieces[i], i); // first occurrence wins
+        this.merges = pairMerges();
         this.decoded = new byte[pieces.length][];
         this.decodedAfterBos = new byte[pieces.length][];
         for (int i = 0; i < pieces.length; i++) {
@@ -123,23 +128,57 @@ public final class Llama2cTokenizer implements Tokenizer {
             i += len;
         }
         int start = addBos ? 1 : 0;
-        while (true) { // merge the best-scoring adjacent pair until none merges
+        // mergedId[k]/mergeScore[k] describe the pair (k, k+1); a merge changes only its neighbours' pairs.
+        int[] mergedId = new int[n];
+        float[] mergeScore = new float[n];
+        for (int k = start; k < n - 1; k++) describePair(tokens, k, mergedId, mergeScore);
+        while (true) { // merge the best-scoring adjacent pair (the leftmost of equals) until none merges
             float best = Float.NEGATIVE_INFINITY;
-            int bestId = -1, bestIdx = -1;
+            int bestIdx = -1;
             for (int k = start; k < n - 1; k++) {
-                Integer id = ids.get(pieces[tokens[k]] + pieces[tokens[k + 1]]);
-                if (id != null && scores[id] > best) {
-                    best = scores[id];
-                    bestId = id;
+                if (mergedId[k] >= 0 && mergeScore[k] > best) {
+                    best = mergeScore[k];
                     bestIdx = k;
                 }
             }
             if (bestIdx < 0) break;
-            tokens[bestIdx] = bestId;
+            tokens[bestIdx] = mergedId[bestIdx];
             System.arraycopy(tokens, bestIdx + 2, tokens, bestIdx + 1, n - bestIdx - 2);
+            System.arraycopy(mergedId, bestIdx + 2, mergedId, bestIdx + 1, n - bestIdx - 2);
+            System.arraycopy(mergeScore, bestIdx + 2, mergeScore, bestIdx + 1, n - bestIdx - 2);
             n--;
+            if (bestIdx > start) describePair(tokens, bestIdx - 1, mergedId, mergeScore);
+            if (bestIdx < n - 1) describePair(tokens, bestIdx, mergedId, mergeScore);
         }
         return Arrays.copyOf(tokens, n);
+    }
+
+    private void describePair(int[] tokens, int k, int[] mergedId, float[] mergeScore) {
+        Integer id = merges.get(pairKey(tokens[k], tokens[k + 1]));
+        mergedId[k] = id == null ? -1 : id;
+        mergeScore[k] = id == null ? Float.NEGATIVE_INFINITY : scores[id];
+    }
+
+    private static long pairKey(int left, int right) { return ((long) left << 32) | (right & 0xffffffffL); }
+
+    /**
+     * Every pair of ids whose pieces concatenate to a piece, mapped to that piece's id (its first
+     * occurrence, as a lookup of the concatenation gives), so that encoding never builds strings.
+     */
+    private Map<Long, Integer> pairMerges() {
+        Map<String, List<Integer>> idsOfPiece = new HashMap<>();
+        for (int i = 0; i < pieces.length; i++) idsOfPiece.computeIfAbsent(pieces[i], p -> new ArrayList<>()).add(i);
+        Map<Long, Integer> result = new HashMap<>();
+        for (var entry : ids.entrySet()) {
+            String merged = entry.getKey();
+            for (int cut = 0; cut <= merged.length(); cut++) {
+                List<Integer> lefts = idsOfPiece.get(merged.substring(0, cut));
+                List<Integer> rights = lefts == null ? null : idsOfPiece.get(merged.substring(cut));
+                if (rights == null) continue;
+                for (int left : lefts) for (int right : rights) result.put(pairKey(left, right), entry.getValue());
+            }
+        }
+        return result;
     }
 
     private static int utf8Length(byte lead) {
