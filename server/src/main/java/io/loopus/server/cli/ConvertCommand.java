@@ -47,13 +47,13 @@ public final class ConvertCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     SplitChoice splitChoice;
 
-    @Option(names = "--loops", defaultValue = "4", description = "N of the checkpoint; evaluations measure 1..N (default ${DEFAULT-VALUE})")
+    @Option(names = "--loops", defaultValue = "8", description = "N of the checkpoint; evaluations measure 1..N (default ${DEFAULT-VALUE})")
     int loops;
 
-    @Option(names = "--steps", defaultValue = "200", description = "optimiser updates (default ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "1000", description = "optimiser updates (default ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "20", description = "warm-up updates of the cosine schedule (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "50", description = "warm-up updates of the cosine schedule (default ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "peak learning rate (default ${DEFAULT-VALUE})")
@@ -98,6 +98,16 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--eval-tau", defaultValue = "0.6", description = "tau of the evaluations' threshold exits (default ${DEFAULT-VALUE})")
     double evalTau;
 
+    @Option(names = "--calibration-stories", defaultValue = "24",
+            description = "first stories of --data on which the exit rule the model keeps is chosen: threshold exits with the"
+                    + " fewest loops within --exit-tolerance of the best fixed loop count; 0 = keep q_threshold 0.9"
+                    + " (default ${DEFAULT-VALUE})")
+    int calibrationStories;
+
+    @Option(names = "--exit-tolerance", defaultValue = "0.005",
+            description = "perplexity the chosen exit rule may add to the best fixed loop count's, as a fraction (default ${DEFAULT-VALUE})")
+    double exitTolerance;
+
     @Option(names = "--gate-init", defaultValue = "reference",
             description = "reference (DESIGN §1's draw) or near-identity (Abar = 0.999: one loop starts at the base model)")
     String gateInit;
@@ -113,12 +123,14 @@ public final class ConvertCommand implements Callable<Integer> {
         var draft = new Conversion.TrainConfigDraft(loops, steps, warmup, lr, batch, microBatches, seqLen, reasoningSteps,
                 supervision, beta, clip, seed, workers == null ? Runtime.getRuntime().availableProcessors() : workers,
                 checkpointEvery, evalEvery, evalStories, control);
+        if (calibrationStories < 0) throw new IllegalArgumentException("--calibration-stories must be >= 0, got " + calibrationStories);
+        if (!(exitTolerance >= 0)) throw new IllegalArgumentException("--exit-tolerance must be >= 0, got " + exitTolerance);
         if (!gateInit.equals("reference") && !gateInit.equals("near-identity")) {
             throw new IllegalArgumentException("--gate-init must be reference or near-identity, got \"" + gateInit + "\"");
         }
         Progress progress = new Progress(steps);
         int done = Conversion.run(new Conversion.Request(model, tokenizer, data, eval, out, split, draft, evalTau, resume,
-                        gateInit.equals("near-identity")),
+                        gateInit.equals("near-identity"), calibrationStories, exitTolerance),
                 progress, TrainingReport::write);
         progress.line.finish(done);
         System.out.println("wrote " + out.resolve("model") + " and " + out.resolve("report.html") + " after " + done + " updates");
@@ -140,7 +152,16 @@ public final class ConvertCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%nconvert: eval at update %d (%d stories): base ppl %s",
                     r.step(), r.stories(), r.basePpl() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.basePpl())));
             for (EvalResult.Row row : r.rows()) {
-                sb.append(String.format(Locale.ROOT, ", %s %d: %.3f (%.2f loops)", row.exit(), row.loops(), row.ppl(), row.loopsMean()));
+                String rule = row.exit().equals("fixed") ? "" : String.format(Locale.ROOT, " tau %.4f min %d", row.tau(), row.minLoops());
+                sb.append(String.format(Locale.ROOT, ", %s %d%s: %.3f (%.2f loops)", row.exit(), row.loops(), rule, row.ppl(),
+                        row.loopsMean()));
+            }
+            if (r.calibration() != null) {
+                var c = r.calibration();
+                sb.append(String.format(Locale.ROOT, "%nconvert: exit rule chosen on %d stories of the training text: min_loops %d,"
+                                + " tau %.4f: ppl %.4f at %.2f loops (best fixed: %d loops, %.4f; tolerance %.1f%%)",
+                        c.stories(), c.chosen().minLoops(), c.chosen().tau(), c.chosen().ppl(), c.chosen().loopsMean(),
+                        c.bestFixedLoops(), c.fixedPpl()[c.bestFixedLoops() - 1], 100 * c.tolerance()));
             }
             System.err.println(sb);
         }

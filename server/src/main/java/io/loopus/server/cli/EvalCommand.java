@@ -46,8 +46,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--tau", description = "threshold for threshold and cdf (default: the checkpoint's q_threshold)")
     Double tau;
 
-    @Option(names = "--min-loops", defaultValue = "1", description = "no exit before this many loops (default ${DEFAULT-VALUE})")
-    int minLoops;
+    @Option(names = "--min-loops", description = "no exit before this many loops (default: the checkpoint's min_loops)")
+    Integer minLoops;
 
     @Option(names = "--kv-policy", defaultValue = "per-depth", description = "per-depth or shared (default ${DEFAULT-VALUE})")
     String kvPolicy;
@@ -78,7 +78,7 @@ public final class EvalCommand implements Callable<Integer> {
             double t = tau != null ? tau : own.tau();
             looped.setKvPolicy(kv);
             for (int n : loops) {
-                looped.setExitPolicy(new ExitPolicy(strategy, n, Math.min(minLoops, n), t, own.qEvalInterval(), own.epsilon()));
+                looped.setExitPolicy(new ExitPolicy(strategy, n, Math.min(minLoops != null ? minLoops : own.minLoops(), n), t, own.qEvalInterval(), own.epsilon()));
                 Perplexity.Result r = run("loops " + n + " " + strategy.key(), looped, text);
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("loops", n);

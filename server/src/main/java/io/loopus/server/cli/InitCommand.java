@@ -47,6 +47,10 @@ public final class InitCommand implements Callable<Integer> {
             description = "q threshold of the threshold and cdf rules, in [0, 1] (default ${DEFAULT-VALUE})")
     double tau;
 
+    @Option(names = "--min-loops", defaultValue = "1", paramLabel = "M",
+            description = "the rule's min_loops: no exit before M loops (default ${DEFAULT-VALUE})")
+    int minLoops;
+
     @Option(names = "--out", required = true, paramLabel = "DIR",
             description = "the checkpoint directory to create (must not exist, or be empty)")
     Path out;
@@ -56,6 +60,9 @@ public final class InitCommand implements Callable<Integer> {
         HfExporter.checkTarget(target); // every check that needs no weights comes before a long load
         if (loops < 1) throw new IllegalArgumentException("--loops must be >= 1, got " + loops);
         if (!(tau >= 0 && tau <= 1)) throw new IllegalArgumentException("--tau must be in [0, 1], got " + tau);
+        if (minLoops < 1 || minLoops > loops) {
+            throw new IllegalArgumentException("--min-loops must be in [1, --loops = " + loops + "], got " + minLoops);
+        }
         HaltingStrategy rule = HaltingStrategy.parse(halting);
         if (rule == HaltingStrategy.FIXED) {
             throw new IllegalArgumentException("--halting fixed is a run-time choice; a checkpoint stores threshold, cdf or convergence");
@@ -73,7 +80,7 @@ public final class InitCommand implements Callable<Integer> {
         LlamaModel llama = (LlamaModel) base.model(); // a base model: the checkpoint case is refused above
         Split s = Split.parse(split, llama.config().layers());
         LdsCheckpoint.Loaded checkpoint = LdsCheckpoint.initial(llama.config(), llama.weights(), s, loops, seed)
-                .withLoop(new LoopusConfig(s, loops, tau, 1, rule, 1e-2))
+                .withLoop(new LoopusConfig(s, loops, tau, 1, rule, 1e-2, minLoops))
                 .withOrigin(LdsCheckpoint.Origin.of(model));
         LdsCheckpoint.write(checkpoint, base.tokenizer(), base.tokenizerPath(), target);
         System.err.println("wrote " + target + " (" + checkpoint.describe() + ", exit rule " + rule.key()

@@ -28,7 +28,7 @@ public final class DemoConversion {
         Listener listener = new Listener(progress.start("convert", "updates", recipe.steps()), log);
         int workers = Runtime.getRuntime().availableProcessors();
         int done = Conversion.run(new Conversion.Request(base, tokenizer, train, eval, out, split.toString(),
-                recipe.draft(workers), 0.6, false, recipe.nearIdentityGate()), listener, TrainingReport::write);
+                recipe.draft(workers), 0.6, false, recipe.nearIdentityGate(), 0, 0), listener, TrainingReport::write);
         listener.line.finish(done);
         return new Result(done, (System.nanoTime() - start) / 1e9, listener.last);
     }

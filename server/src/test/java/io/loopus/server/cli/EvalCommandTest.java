@@ -65,6 +65,26 @@ class EvalCommandTest {
     }
 
     @Test
+    void adaptiveExitsKeepTheCheckpointsMinLoopsUnlessTold() throws Exception {
+        String model = stories().resolve("stories260K.bin").toString();
+        Path ckpt = tmp.resolve("lds");
+        assertEquals(0, run("init", "--model", model, "--split", "1:4", "--loops", "3", "--tau", "0", "--min-loops", "2",
+                "--out", ckpt.toString()).code());
+        // q > 0 always holds, so every token leaves at the first step it may
+        CliTest.Run own = run("eval", "--model", ckpt.toString(), "--data", data().toString(), "--loops", "3",
+                "--exit", "threshold", "--json");
+        assertEquals(0, own.code(), own.err());
+        assertEquals(2.0, new ObjectMapper().readTree(own.out()).path("results").get(0).path("loops_mean").asDouble());
+        CliTest.Run told = run("eval", "--model", ckpt.toString(), "--data", data().toString(), "--loops", "3",
+                "--exit", "threshold", "--min-loops", "1", "--json");
+        assertEquals(1.0, new ObjectMapper().readTree(told.out()).path("results").get(0).path("loops_mean").asDouble());
+        CliTest.Run bad = run("init", "--model", model, "--split", "1:4", "--loops", "3", "--min-loops", "4",
+                "--out", tmp.resolve("bad").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--min-loops must be in [1, --loops = 3], got 4"), bad.err());
+    }
+
+    @Test
     void missingOrEmptyDataIsAClearError() throws Exception {
         String model = stories().resolve("stories260K.bin").toString();
         CliTest.Run missing = run("eval", "--model", model, "--data", tmp.resolve("nope.txt").toString());

@@ -21,10 +21,15 @@ public record HeldOutText(Path file, List<int[]> stories, long predictedTokens) 
     }
 
     public static HeldOutText load(Path file, Tokenizer tokenizer, int contextLength) {
+        return load(file, tokenizer, contextLength, Integer.MAX_VALUE);
+    }
+
+    /** The first {@code limit} usable stories of {@code file} only. */
+    public static HeldOutText load(Path file, Tokenizer tokenizer, int contextLength, int limit) {
         List<int[]> stories = new ArrayList<>();
         long predicted = 0;
         try (StoryReader reader = StoryReader.open(file)) {
-            for (String s = reader.next(); s != null; s = reader.next()) {
+            for (String s = reader.next(); s != null && stories.size() < limit; s = reader.next()) {
                 int[] ids = tokenizer.encode(s, true);
                 if (ids.length > contextLength) ids = Arrays.copyOf(ids, contextLength);
                 if (ids.length < 2) continue;

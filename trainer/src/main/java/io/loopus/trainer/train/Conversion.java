@@ -39,9 +39,13 @@ public final class Conversion {
      * @param split    "e:d", or null to choose it by the decomposition analysis of {@code data}
      * @param evalTau  the threshold of the evaluator's threshold-exit run
      * @param nearIdentityGate start the gate at Abar = 0.999 instead of the reference's initialisation
+     * @param calibrationStories the first stories of {@code data} on which the final evaluation chooses the model's
+     *                           exit rule ({@link io.loopus.trainer.eval.ExitCalibration}); 0 keeps the reference's
+     * @param exitTolerance      how far above the best fixed loop count's perplexity that rule may be (0.005 = 0.5%)
      */
     public record Request(Path model, Path tokenizer, Path data, Path eval, Path out, String split, TrainConfigDraft draft,
-                          double evalTau, boolean resume, boolean nearIdentityGate) {}
+                          double evalTau, boolean resume, boolean nearIdentityGate, int calibrationStories,
+                          double exitTolerance) {}
 
     /** The settings of {@link TrainConfig} but the split, which may come from the analysis. */
     public record TrainConfigDraft(int loops, int steps, int warmup, double lr, int batch, int microBatches, int seqLen,
@@ -66,6 +70,8 @@ public final class Conversion {
         Split split = r.split() == null ? null : Split.parse(r.split(), base.config().layers()); // before the slow work
         PackedCorpus corpus = PackedCorpus.load(r.data(), loaded.tokenizer(), r.draft().seqLen());
         HeldOutText heldOut = HeldOutText.load(r.eval(), loaded.tokenizer(), base.config().contextLength());
+        HeldOutText calibration = r.calibrationStories() > 0 && !r.draft().control()
+                ? HeldOutText.load(r.data(), loaded.tokenizer(), base.config().contextLength(), r.calibrationStories()) : null;
         if (r.draft().seqLen() > base.config().contextLength()) {
             throw new IllegalArgumentException("--seq-len " + r.draft().seqLen() + " exceeds the model's context of "
                     + base.config().contextLength());
@@ -102,13 +108,16 @@ public final class Conversion {
         LdsCheckpoint.Origin origin = LdsCheckpoint.Origin.of(r.model().toAbsolutePath().normalize());
         Split s = split;
         Coordinator.ModelWriter writer = cfg.control()
-                ? (snapshot, dir) -> HfExporter.export(start.base(), snapshot.base(), loaded.tokenizer(), loaded.tokenizerPath(), dir)
-                : (snapshot, dir) -> LdsCheckpoint.write(
-                        new LdsCheckpoint.Loaded(start.base(), snapshot, LoopusConfig.defaults(s, cfg.loops()), origin),
-                        loaded.tokenizer(), loaded.tokenizerPath(), dir);
+                ? (snapshot, dir, exit) -> HfExporter.export(start.base(), snapshot.base(), loaded.tokenizer(), loaded.tokenizerPath(), dir)
+                : (snapshot, dir, exit) -> {
+                    LoopusConfig loop = LoopusConfig.defaults(s, cfg.loops());
+                    if (exit != null) loop = loop.withThresholdRule(exit.minLoops(), exit.tau());
+                    LdsCheckpoint.write(new LdsCheckpoint.Loaded(start.base(), snapshot, loop, origin),
+                            loaded.tokenizer(), loaded.tokenizerPath(), dir);
+                };
         Coordinator.Setup setup = new Coordinator.Setup(model, cfg, out, resumed, writer, new CompletableFuture<>());
         Evaluator.Plan plan = new Evaluator.Plan(start.base(), base.weights(), split, cfg.loops(), r.evalTau(), heldOut,
-                cfg.evalStories(), cfg.control());
+                cfg.evalStories(), cfg.control(), calibration, r.exitTolerance());
         return Trainer.run(new Trainer.Parts(setup, new BatchSource(corpus, cfg.batch(), cfg.seed()), plan, metrics,
                 listener, () -> report.accept(out)));
     }
@@ -124,6 +133,8 @@ public final class Conversion {
         o.put("data", r.data().toString());
         o.put("eval_data", r.eval().toString());
         o.put("eval_tau", r.evalTau());
+        o.put("calibration_stories", r.calibrationStories());
+        o.put("exit_tolerance", r.exitTolerance());
         o.put("gate_init", r.nearIdentityGate() ? "near-identity" : "reference");
         if (analysis != null) o.set("dynamics", Json.MAPPER.valueToTree(DynamicsReport.toJson(analysis)));
         else o.putNull("dynamics");

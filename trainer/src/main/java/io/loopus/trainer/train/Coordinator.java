@@ -1,5 +1,6 @@
 package io.loopus.trainer.train;
 
+import io.loopus.trainer.eval.ExitCalibration;
 import io.loopus.trainer.grad.TrainableParams;
 import io.loopus.worker.loop.LoopusWeights;
 import org.apache.pekko.Done;
@@ -38,10 +39,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     record Reported() implements Command {}
 
-    /** Writes the user-facing LoopUS model of a snapshot into a directory that must not exist yet. */
+    /**
+     * Writes the user-facing LoopUS model of a snapshot into a directory that must not exist yet,
+     * with {@code exit} as its default exit rule (null: the reference's defaults).
+     */
     @FunctionalInterface
     public interface ModelWriter {
-        void write(LoopusWeights snapshot, Path dir);
+        void write(LoopusWeights snapshot, Path dir, ExitCalibration.Point exit);
     }
 
     /** What the run needs besides its actors. */
@@ -175,7 +179,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private void checkpoint() {
         LoopusWeights snapshot = setup.model().snapshot();
         Path dir = TrainingCheckpoint.write(setup.runDir(), update, setup.model(), updater.optimizer().state(), slots, cfg,
-                d -> setup.modelWriter().write(snapshot, d.resolve("model")));
+                d -> setup.modelWriter().write(snapshot, d.resolve("model"), null));
         reporter.tell(new Reporter.Checkpointed(update, dir));
     }
 
@@ -189,7 +193,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onEvaluated(Evaluated e) {
         reporter.tell(new Reporter.Eval(e.result()));
         if (e.result().last()) {
-            setup.modelWriter().write(setup.model().snapshot(), setup.runDir().resolve("model"));
+            ExitCalibration.Result c = e.result().calibration();
+            setup.modelWriter().write(setup.model().snapshot(), setup.runDir().resolve("model"), c == null ? null : c.chosen());
             ActorRef<Done> done = getContext().messageAdapter(Done.class, x -> new Reported());
             reporter.tell(new Reporter.Finish(done));
         }

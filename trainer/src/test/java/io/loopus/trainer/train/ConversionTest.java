@@ -1,6 +1,11 @@
 package io.loopus.trainer.train;
 
 import io.loopus.worker.load.LdsCheckpoint;
+import io.loopus.trainer.eval.ExitCalibration;
+import io.loopus.trainer.eval.HeldOutText;
+import io.loopus.trainer.eval.Perplexity;
+import io.loopus.worker.loop.HaltingStrategy;
+import io.loopus.worker.loop.LoopusModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +20,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +57,7 @@ class ConversionTest {
     private Conversion.Request request(Path out, int workers, boolean resume, boolean control) throws IOException {
         var draft = new Conversion.TrainConfigDraft(3, 6, 1, 2e-3, 2, 3, 32, 3, 2, 1.0, 1.0, 5, workers, 2, 3, 2, control);
         return new Conversion.Request(TrainFixtures.shared().resolve("models/stories260K/stories260K.bin"), null,
-                train(), heldOut(), out, "1:4", draft, 0.5, resume, false);
+                train(), heldOut(), out, "1:4", draft, 0.5, resume, false, 4, 0.005);
     }
 
     private static final class Recorder implements TrainingListener {
@@ -85,6 +91,7 @@ class ConversionTest {
         }
         EvalResult last = a.evals.get(a.evals.size() - 1);
         assertTrue(last.last() && last.basePpl() != null && last.rows().size() == 4); // fixed 1..3, threshold
+        theModelKeepsTheExitRuleItsCalibrationChose(one.resolve("model"), last);
 
         // one worker or two: the same run, bit for bit
         assertEquals(a.steps, b.steps.stream().map(m -> new StepMetrics(m.step(), m.lr(), m.loss(), m.lm(), m.monotone(),
@@ -133,9 +140,32 @@ class ConversionTest {
         Path empty = tmp.resolve("empty.txt");
         Files.writeString(empty, "<|endoftext|>\n");
         var r = request(out, 1, false);
-        var bad = new Conversion.Request(r.model(), null, empty, r.eval(), out, r.split(), r.draft(), 0.5, false, false);
+        var bad = new Conversion.Request(r.model(), null, empty, r.eval(), out, r.split(), r.draft(), 0.5, false, false, 4, 0.005);
         IllegalArgumentException noText = assertThrows(IllegalArgumentException.class, () -> Conversion.run(bad, new Recorder(), d -> {}));
         assertTrue(noText.getMessage().contains("no usable text"), noText.getMessage());
+    }
+
+    /** The rule is within the tolerance on the calibration stories, is the model's default, and measures as reported. */
+    private void theModelKeepsTheExitRuleItsCalibrationChose(Path model, EvalResult last) throws IOException {
+        ExitCalibration.Result c = last.calibration();
+        assertNotNull(c);
+        assertEquals(4, c.stories());
+        double best = java.util.Arrays.stream(c.fixedPpl()).min().orElseThrow();
+        assertTrue(c.chosen().ppl() <= best * 1.005, c.toString());
+        int shallowestWithin = 1;
+        while (c.fixedPpl()[shallowestWithin - 1] > best * 1.005) shallowestWithin++;
+        assertTrue(c.chosen().loopsMean() <= shallowestWithin, c.toString());
+        EvalResult.Row threshold = last.rows().get(last.rows().size() - 1);
+        assertEquals(c.chosen().minLoops(), threshold.minLoops());
+        assertEquals(c.chosen().tau(), threshold.tau());
+
+        var loaded = io.loopus.worker.load.ModelLoader.load(model, null, io.loopus.worker.tensor.CpuBackend.INSTANCE);
+        LoopusModel looped = (LoopusModel) loaded.model();
+        assertEquals(HaltingStrategy.THRESHOLD, looped.exitPolicy().strategy());
+        assertEquals(c.chosen().minLoops(), looped.exitPolicy().minLoops());
+        assertEquals(c.chosen().tau(), looped.exitPolicy().tau());
+        HeldOutText calibration = HeldOutText.load(train(), loaded.tokenizer(), looped.config().contextLength(), 4);
+        assertEquals(c.chosen().ppl(), Perplexity.of(looped, calibration, d -> {}).ppl(), 1e-6 * c.chosen().ppl());
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -39,6 +39,7 @@ final class LdsConfigJson {
         indices(n.putArray("encoder_layer_indices"), 0, s.encoderEnd());
         n.put("halting_strategy", loop.halting().key());
         n.put("hidden_size", c.dim());
+        n.put("min_loops", loop.minLoops());
         n.put("model_type", MODEL_TYPE);
         n.put("q_eval_interval", loop.qEvalInterval());
         n.put("q_threshold", loop.qThreshold());
@@ -94,8 +95,12 @@ final class LdsConfigJson {
         if (!(epsilon > 0)) throw new ModelFormatException(file, "convergence_epsilon must be > 0, got " + epsilon);
         if (loops < 1) throw new ModelFormatException(file, "N (the number of loops) must be >= 1, got " + loops);
         if (interval < 1) throw new ModelFormatException(file, "q_eval_interval must be >= 1, got " + interval);
+        int minLoops = integer(file, root, "min_loops", 1); // a loopus addition
+        if (minLoops < 1 || minLoops > loops) {
+            throw new ModelFormatException(file, "min_loops must be in [1, N = " + loops + "], got " + minLoops);
+        }
         String name = root.path("base_model_name_or_path").asText("");
-        return new LdsCheckpoint.Header(base, new LoopusConfig(split, loops, tau, interval, halting, epsilon),
+        return new LdsCheckpoint.Header(base, new LoopusConfig(split, loops, tau, interval, halting, epsilon, minLoops),
                 new LdsCheckpoint.Origin(name, dict));
     }
 

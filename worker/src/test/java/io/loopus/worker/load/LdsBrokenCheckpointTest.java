@@ -67,6 +67,8 @@ class LdsBrokenCheckpointTest {
                         "halting_strategy \"fixed\" is not one of \"threshold\", \"cdf\", \"convergence\" (\"fixed\" is a run-time choice"),
                 bad("halting foo", c -> c.put("halting_strategy", "foo"), "halting_strategy \"foo\" is not one of"),
                 bad("q_eval_interval 0", c -> c.put("q_eval_interval", 0), "q_eval_interval must be >= 1, got 0"),
+                bad("min_loops 0", c -> c.put("min_loops", 0), "min_loops must be in [1, N = 3], got 0"),
+                bad("min_loops above N", c -> c.put("min_loops", 4), "min_loops must be in [1, N = 3], got 4"),
                 bad("q_threshold above 1", c -> c.put("q_threshold", 1.5), "q_threshold must be in [0, 1], got 1.5"),
                 bad("no q_threshold", c -> c.remove("q_threshold"), "missing \"q_threshold\" (a number)"),
                 bad("convergence_epsilon 0", c -> c.put("convergence_epsilon", 0.0), "convergence_epsilon must be > 0"));

@@ -57,7 +57,7 @@ class StoriesLdsCheckpointTest {
         l2c = ModelLoader.load(model, TestData.tokenizer(), CPU);
         LlamaModel base = (LlamaModel) l2c.model();
         initial = LdsCheckpoint.initial(base.config(), base.weights(), SPLIT, 4, 7)
-                .withLoop(new LoopusConfig(SPLIT, 4, 0.75, 2, HaltingStrategy.CDF, 0.02))
+                .withLoop(new LoopusConfig(SPLIT, 4, 0.75, 2, HaltingStrategy.CDF, 0.02, 3))
                 .withOrigin(LdsCheckpoint.Origin.of(model));
         dir = tmp.resolve("stories-lds");
         LdsCheckpoint.write(initial, l2c.tokenizer(), l2c.tokenizerPath(), dir);
