@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train the gate, the confidence head and the looped block of a base model on text (random deep"
                 + " supervision, DESIGN §1) and write OUT/model (a LoopUS checkpoint), OUT/metrics.jsonl, OUT/report.html"
-                + " and checkpoints to resume from. The defaults are the stories260K run the README reports (~4 min).",
+                + " and checkpoints to resume from. The defaults are the stories260K run the README reports (~4 min of training).",
                 "--control fine-tunes the same trainable layers of the base model without loop, gate or head instead, and"
                         + " writes a plain Hugging Face model, so that gains can be told apart from fine-tuning."})
 public final class ConvertCommand implements Callable<Integer> {
@@ -95,7 +95,8 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--eval-stories", defaultValue = "50", description = "held-out stories of periodic evaluations; the last reads all (default ${DEFAULT-VALUE})")
     int evalStories;
 
-    @Option(names = "--eval-tau", defaultValue = "0.6", description = "tau of the evaluations' threshold exits (default ${DEFAULT-VALUE})")
+    @Option(names = "--eval-tau", defaultValue = "0.6", description = "tau of periodic evaluations' threshold exits, and of the last with --calibration-stories 0"
+                    + " (default ${DEFAULT-VALUE})")
     double evalTau;
 
     @Option(names = "--calibration-stories", defaultValue = "24",
