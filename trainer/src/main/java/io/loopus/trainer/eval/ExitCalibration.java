@@ -39,19 +39,38 @@ public final class ExitCalibration {
         }
     }
 
+    /** Measures a threshold rule (min_loops, tau) on the calibration text. */
+    @FunctionalInterface
+    public interface RuleMeasure {
+        Point measure(int minLoops, double tau);
+    }
+
     /**
      * @param bisections tau bisection steps at min_loops M - 1 (each a token-by-token pass over the text)
      * @param progress   told each measured rule
      */
     public static Result run(LoopusModel model, HeldOutText text, double tolerance, int bisections, Consumer<Point> progress) {
-        if (!(tolerance >= 0)) throw new IllegalArgumentException("tolerance must be >= 0, got " + tolerance);
         ExitPolicy own = model.exitPolicy();
-        int loops = own.maxLoops();
-        double[] fixed = new double[loops];
-        for (int n = 1; n <= loops; n++) {
+        double[] fixed = new double[own.maxLoops()];
+        for (int n = 1; n <= fixed.length; n++) {
             model.setExitPolicy(ExitPolicy.fixed(n));
             fixed[n - 1] = Perplexity.of(model, text, d -> {}).ppl();
         }
+        try {
+            return choose(fixed, tolerance, bisections, (minLoops, tau) -> {
+                Point p = measure(model, own, minLoops, tau, text);
+                progress.accept(p);
+                return p;
+            }, text.stories().size(), text.predictedTokens());
+        } finally {
+            model.setExitPolicy(own);
+        }
+    }
+
+    /** The search itself, given the fixed loop counts' perplexities and a way to measure threshold rules. */
+    public static Result choose(double[] fixed, double tolerance, int bisections, RuleMeasure measure, int stories, long tokens) {
+        if (!(tolerance >= 0)) throw new IllegalArgumentException("tolerance must be >= 0, got " + tolerance);
+        int loops = fixed.length;
         double best = fixed[0];
         for (double p : fixed) best = Math.min(best, p);
         double bound = best * (1 + tolerance);
@@ -65,9 +84,8 @@ public final class ExitCalibration {
             Point within = null;
             for (int i = 0; i < bisections; i++) {
                 double tau = (low + high) / 2;
-                Point p = measure(model, own, m - 1, tau, text);
+                Point p = measure.measure(m - 1, tau);
                 tried.add(p);
-                progress.accept(p);
                 if (p.ppl() <= bound) {
                     high = tau;
                     within = p;
@@ -77,8 +95,7 @@ public final class ExitCalibration {
             }
             if (within != null && within.loopsMean() < chosen.loopsMean()) chosen = within;
         }
-        model.setExitPolicy(own);
-        return new Result(text.stories().size(), text.predictedTokens(), tolerance, fixed, chosen, List.copyOf(tried));
+        return new Result(stories, tokens, tolerance, fixed.clone(), chosen, List.copyOf(tried));
     }
 
     private static Point measure(LoopusModel model, ExitPolicy own, int minLoops, double tau, HeldOutText text) {
