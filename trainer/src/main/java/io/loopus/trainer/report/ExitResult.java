@@ -21,8 +21,8 @@ record ExitResult(int loops, String exit, double tau, int minLoops, double ppl, 
         JsonNode counts = o.path("depth_counts");
         long[] depths = new long[counts.size()];
         for (int i = 0; i < depths.length; i++) depths[i] = counts.get(i).asLong();
-        return new ExitResult(integer(o, "loops", 0), o.path("exit").asText("fixed"), number(o, "tau"), integer(o, "min_loops", 1), number(o, "ppl"),
-                number(o, "loops_mean"), depths);
+        return new ExitResult(integer(o, "loops", 0), o.path("exit").asText("fixed"), number(o, "tau"),
+                integer(o, "min_loops", 1), number(o, "ppl"), number(o, "loops_mean"), depths);
     }
 
     boolean fixed() {

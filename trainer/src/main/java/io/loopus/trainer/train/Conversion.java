@@ -41,6 +41,7 @@ public final class Conversion {
      * @param nearIdentityGate start the gate at Abar = 0.999 instead of the reference's initialisation
      * @param calibrationStories the first stories of {@code data} on which the final evaluation chooses the model's
      *                           exit rule ({@link io.loopus.trainer.eval.ExitCalibration}); 0 keeps the reference's
+     *                           default rule (threshold 0.9)
      * @param exitTolerance      how far above the best fixed loop count's perplexity that rule may be (0.005 = 0.5%)
      */
     public record Request(Path model, Path tokenizer, Path data, Path eval, Path out, String split, TrainConfigDraft draft,
