@@ -36,7 +36,7 @@ public final class LoopOptions {
     @Option(names = "--tau", paramLabel = "X", description = "threshold for threshold and cdf exits (default: the checkpoint's q_threshold)")
     Double tau;
 
-    @Option(names = "--min-loops", paramLabel = "M", description = "no exit before M loops (default 1)")
+    @Option(names = "--min-loops", paramLabel = "M", description = "no exit before M loops (default: the checkpoint's min_loops)")
     Integer minLoops;
 
     @Option(names = "--kv-policy", paramLabel = "POLICY", defaultValue = "per-depth",
