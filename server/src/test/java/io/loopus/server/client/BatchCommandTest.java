@@ -1,6 +1,7 @@
 package io.loopus.server.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.loopus.server.cli.CliTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,12 +38,12 @@ class BatchCommandTest {
         return in;
     }
 
-    Cli.Run batch(Path in, Path out, String... more) {
+    CliTest.Run batch(Path in, Path out, String... more) {
         String[] base = {"batch", "--server", scripted.address(), "--input", in.toString(), "--output", out.toString()};
         String[] args = new String[base.length + more.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(more, 0, args, base.length, more.length);
-        return Cli.run(args);
+        return CliTest.run(args);
     }
 
     static Map<String, JsonNode> byId(Path out) throws Exception {
@@ -68,7 +69,7 @@ class BatchCommandTest {
                 "{\"id\": \"t\", \"prompt\": \"x\", \"top_k\": \"many\"}",
                 "{\"id\": \"m\", \"prompt\": \"xy\", \"note\": \"kept aside\"}");
         Path out = tmp.resolve("results.jsonl");
-        Cli.Run r = batch(in, out, "--concurrency", "2");
+        CliTest.Run r = batch(in, out, "--concurrency", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("line 3: not JSON"), r.err());
         assertTrue(r.err().contains("line 4: needs an \"id\""), r.err());
@@ -100,7 +101,7 @@ class BatchCommandTest {
         String[] lines = new String[40];
         for (int i = 0; i < lines.length; i++) lines[i] = "{\"id\": " + i + ", \"prompt\": \"p" + i + "\"}";
         Path out = tmp.resolve("results.jsonl");
-        Cli.Run r = batch(input(lines), out, "--concurrency", "3");
+        CliTest.Run r = batch(input(lines), out, "--concurrency", "3");
         assertEquals(0, r.code(), r.err());
         assertEquals(40, byId(out).size());
         assertTrue(scripted.maxOutstanding.get() <= 3, "saw " + scripted.maxOutstanding.get());
@@ -115,7 +116,7 @@ class BatchCommandTest {
         assertEquals(0, batch(in, out).code());
         assertEquals(4, scripted.batchRequests.get());
 
-        Cli.Run again = batch(in, out);
+        CliTest.Run again = batch(in, out);
         assertEquals(0, again.code(), again.err());
         assertEquals(4, scripted.batchRequests.get(), "the second run sends nothing");
         assertTrue(again.err().contains("0 done, 4 skipped"), again.err());
@@ -128,7 +129,7 @@ class BatchCommandTest {
         torn.append(c, 0, c.length() / 2);
         Files.writeString(out, torn.toString(), StandardCharsets.UTF_8);
 
-        Cli.Run repaired = batch(in, out);
+        CliTest.Run repaired = batch(in, out);
         assertEquals(0, repaired.code(), repaired.err());
         assertTrue(repaired.err().contains("cut off an unfinished last line"), repaired.err());
         assertTrue(repaired.err().contains("1 done, 3 skipped"), repaired.err());
@@ -145,7 +146,7 @@ class BatchCommandTest {
         Path in = input(lines);
         Path out = tmp.resolve("results.jsonl");
         scripted.failBatchAfter = 2;
-        Cli.Run r = batch(in, out, "--concurrency", "1");
+        CliTest.Run r = batch(in, out, "--concurrency", "1");
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("UNAVAILABLE: scripted server going away"), r.err());
         assertTrue(r.err().contains("rerun the same command"), r.err());
@@ -153,7 +154,7 @@ class BatchCommandTest {
 
         scripted.failBatchAfter = 0;
         int sent = scripted.batchRequests.get();
-        Cli.Run rerun = batch(in, out, "--concurrency", "1");
+        CliTest.Run rerun = batch(in, out, "--concurrency", "1");
         assertEquals(0, rerun.code(), rerun.err());
         assertTrue(rerun.err().contains("4 done, 2 skipped"), rerun.err());
         assertEquals(4, scripted.batchRequests.get() - sent);
@@ -165,7 +166,7 @@ class BatchCommandTest {
         Path in = input("{\"id\": \"a\", \"prompt\": \"one\"}");
         Path out = tmp.resolve("results.jsonl");
         Files.writeString(out, "hello\n");
-        Cli.Run r = batch(in, out);
+        CliTest.Run r = batch(in, out);
         assertEquals(2, r.code());
         assertTrue(r.err().contains("line 1: not a result line"), r.err());
         assertEquals("hello\n", Files.readString(out));

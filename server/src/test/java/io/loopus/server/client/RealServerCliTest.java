@@ -2,6 +2,7 @@ package io.loopus.server.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.loopus.server.cli.CliTest;
 import io.loopus.server.serve.TestServer;
 import io.loopus.worker.generate.Generator;
 import io.loopus.worker.generate.SamplingParams;
@@ -39,7 +40,7 @@ class RealServerCliTest {
 
     @Test
     void generateThroughTheServerEqualsOfflineGenerate() throws Exception {
-        Cli.Run r = Cli.run("generate", "--server", address, "--max-new-tokens", "20", "--trace", "--json", "Once upon a time");
+        CliTest.Run r = CliTest.run("generate", "--server", address, "--max-new-tokens", "20", "--trace", "--json", "Once upon a time");
         assertEquals(0, r.code(), r.err());
         JsonNode o = JSON.readTree(r.out());
         int[] ids = JSON.convertValue(o.get("ids"), int[].class);
@@ -51,7 +52,7 @@ class RealServerCliTest {
 
     @Test
     void benchReportsEveryStageBusy() throws Exception {
-        Cli.Run r = Cli.run("bench", "--server", address, "--concurrency", "8", "--requests", "16", "--max-new-tokens", "16", "--json");
+        CliTest.Run r = CliTest.run("bench", "--server", address, "--concurrency", "8", "--requests", "16", "--max-new-tokens", "16", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode o = JSON.readTree(r.out());
         assertEquals(16, o.get("completed").asInt());
@@ -68,7 +69,7 @@ class RealServerCliTest {
         lines.add("{\"id\": \"empty\", \"prompt\": \"\"}");
         lines.add("not json");
         Path in = Files.write(dir.resolve("prompts.jsonl"), lines), out = dir.resolve("results.jsonl");
-        Cli.Run r = Cli.run("batch", "--server", address, "--input", in.toString(), "--output", out.toString(), "--concurrency", "4");
+        CliTest.Run r = CliTest.run("batch", "--server", address, "--input", in.toString(), "--output", out.toString(), "--concurrency", "4");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("line 22"), r.err());
         List<String> results = Files.readAllLines(out);
@@ -77,7 +78,7 @@ class RealServerCliTest {
                 .filter(n -> n.get("id").asText().equals("empty")).findFirst().orElseThrow();
         assertEquals("INVALID_ARGUMENT", empty.get("error").get("code").asText());
         long before = t.server.statistics().completed();
-        Cli.Run again = Cli.run("batch", "--server", address, "--input", in.toString(), "--output", out.toString());
+        CliTest.Run again = CliTest.run("batch", "--server", address, "--input", in.toString(), "--output", out.toString());
         assertEquals(0, again.code(), again.err());
         assertEquals(21, Files.readAllLines(out).size(), "nothing twice");
         assertEquals(before, t.server.statistics().completed(), "nothing rerun");

@@ -2,6 +2,7 @@ package io.loopus.server.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.loopus.proto.v1.GenerateRequest;
+import io.loopus.server.cli.CliTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class RemoteGenerateTest {
 
     @Test
     void streamsThePromptAndItsContinuation() {
-        Cli.Run r = Cli.run("generate", "--server", scripted.address(), "--max-new-tokens", "5", "hello world");
+        CliTest.Run r = CliTest.run("generate", "--server", scripted.address(), "--max-new-tokens", "5", "hello world");
         assertEquals(0, r.code(), r.err());
         assertEquals("hello world" + "dlrow\n", r.out());
         assertTrue(r.err().contains("5 tokens") && r.err().contains("(length)"), r.err());
@@ -34,7 +35,7 @@ class RemoteGenerateTest {
 
     @Test
     void jsonCarriesIdsUsageAndTrace() throws Exception {
-        Cli.Run r = Cli.run("generate", "--server", scripted.address(), "--json", "--trace", "--stop", "x", "--loops", "3",
+        CliTest.Run r = CliTest.run("generate", "--server", scripted.address(), "--json", "--trace", "--stop", "x", "--loops", "3",
                 "--exit", "threshold", "--tau", "0.7", "--min-loops", "2", "--temperature", "0.5", "--seed", "7", "abc");
         assertEquals(0, r.code(), r.err());
         JsonNode o = ClientJson.MAPPER.readTree(r.out());
@@ -65,7 +66,7 @@ class RemoteGenerateTest {
 
     @Test
     void serverErrorsExitWithTwo() {
-        Cli.Run r = Cli.run("generate", "--server", scripted.address(), "--json", "");
+        CliTest.Run r = CliTest.run("generate", "--server", scripted.address(), "--json", "");
         assertEquals(2, r.code(), r.out() + r.err());
         assertEquals("loopus generate: error: INVALID_ARGUMENT: prompt is empty", r.err().strip());
         assertEquals("", r.out());
@@ -77,7 +78,7 @@ class RemoteGenerateTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Cli.Run r = Cli.run("generate", "--server", "127.0.0.1:" + port, "hi");
+        CliTest.Run r = CliTest.run("generate", "--server", "127.0.0.1:" + port, "hi");
         assertEquals(2, r.code(), r.out() + r.err());
         assertTrue(r.err().startsWith("loopus generate: error: UNAVAILABLE: "), r.err());
         assertEquals("", r.out(), "nothing is printed before the server answers");
@@ -85,23 +86,23 @@ class RemoteGenerateTest {
 
     @Test
     void offlineOnlyFlagsAreRefused() {
-        Cli.Run r = Cli.run("generate", "--server", scripted.address(), "--split", "1:4", "hi");
+        CliTest.Run r = CliTest.run("generate", "--server", scripted.address(), "--split", "1:4", "hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--split") && r.err().contains("--server"), r.err());
-        r = Cli.run("generate", "--server", scripted.address(), "--kv-policy", "shared", "hi");
+        r = CliTest.run("generate", "--server", scripted.address(), "--kv-policy", "shared", "hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--kv-policy"), r.err());
-        r = Cli.run("generate", "--server", scripted.address(), "--model", "x.bin", "hi");
+        r = CliTest.run("generate", "--server", scripted.address(), "--model", "x.bin", "hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("mutually exclusive"), r.err());
-        r = Cli.run("generate", "--server", "nohost", "hi");
+        r = CliTest.run("generate", "--server", "nohost", "hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("HOST:PORT"), r.err());
     }
 
     @Test
     void needsModelOrServer() {
-        Cli.Run r = Cli.run("generate", "hi");
+        CliTest.Run r = CliTest.run("generate", "hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--model") && r.err().contains("--server"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());

@@ -1,6 +1,7 @@
 package io.loopus.server.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.loopus.server.cli.CliTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class ServerBenchTest {
     @Test
     void jsonNumbersAreConsistent() throws Exception {
         int callsBefore = scripted.generateCalls.get();
-        Cli.Run r = Cli.run("bench", "--server", scripted.address(), "--concurrency", "4", "--requests", "24",
+        CliTest.Run r = CliTest.run("bench", "--server", scripted.address(), "--concurrency", "4", "--requests", "24",
                 "--max-new-tokens", "6", "--trace", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode o = ClientJson.MAPPER.readTree(r.out());
@@ -59,12 +60,12 @@ class ServerBenchTest {
     void failuresAreCountedByCodeAndTheTableIsPrinted() throws Exception {
         Path prompts = tmp.resolve("prompts.txt");
         Files.writeString(prompts, "ab\n\nxyz\n");
-        Cli.Run r = Cli.run("bench", "--server", scripted.address(), "--concurrency", "2", "--requests", "4", "--prompts", prompts.toString());
+        CliTest.Run r = CliTest.run("bench", "--server", scripted.address(), "--concurrency", "2", "--requests", "4", "--prompts", prompts.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("4 completed, 0 failed"), r.out());
         assertTrue(r.out().contains("stage busy") && r.out().contains("loop "), r.out());
 
-        r = Cli.run("bench", "--server", scripted.address(), "--requests", "3", "--prompt", "", "--json");
+        r = CliTest.run("bench", "--server", scripted.address(), "--requests", "3", "--prompt", "", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode o = ClientJson.MAPPER.readTree(r.out());
         assertEquals(0, o.path("completed").asInt());
@@ -75,10 +76,10 @@ class ServerBenchTest {
 
     @Test
     void offlineAndServerFlagsDoNotMix() {
-        Cli.Run r = Cli.run("bench", "--server", scripted.address(), "--seconds", "1");
+        CliTest.Run r = CliTest.run("bench", "--server", scripted.address(), "--seconds", "1");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--seconds"), r.err());
-        r = Cli.run("bench", "--random-model", "dim=8,hidden=16,layers=1,heads=1,kv-heads=1,vocab=32,seq=16", "--concurrency", "2");
+        r = CliTest.run("bench", "--random-model", "dim=8,hidden=16,layers=1,heads=1,kv-heads=1,vocab=32,seq=16", "--concurrency", "2");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("need --server"), r.err());
     }
