@@ -132,7 +132,10 @@ class HubClientTest {
     void brokenDownloadLeavesNoFileBehind() {
         hub.truncated(MODEL_URL, model, 70_000);
         IOException e = assertThrows(IOException.class, () -> hub.client(cache, null).download(DemoAssets.MODEL));
-        assertMessage(e, hub.endpoint() + MODEL_URL, "connection lost after 70000 of " + model.length + " bytes");
+        assertMessage(e, hub.endpoint() + MODEL_URL, " of " + model.length + " bytes");
+        // the server sent 70,000 bytes; an abrupt close can discard some of them before the client reads them
+        var received = java.util.regex.Pattern.compile("connection lost after (\\d+) of ").matcher(e.getMessage());
+        assertTrue(received.find() && Long.parseLong(received.group(1)) <= 70_000, e.getMessage());
         assertNoFiles();
         // The next try starts afresh and succeeds.
         hub.serve(MODEL_URL, model);
